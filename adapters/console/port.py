@@ -1,0 +1,38 @@
+"""The console's ChatPort: every post, DM and update is printed with a tag saying where it went."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TextIO
+
+from adapters.console.render import tagged
+from bot.model import ChannelId, MessageId, MessageRef, Place, Reply, UserId, WorkspaceKey
+
+
+class ConsolePort:
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._ids = itertools.count(1)
+
+    def emit(self, tag: str, reply: Reply) -> None:
+        print(tagged(tag, reply), file=self._out, flush=True)
+
+    @staticmethod
+    def place_tag(place: Place) -> str:
+        if place.is_direct:
+            return f"DM -> {place.channel}"
+        if place.thread:
+            return f"#{place.channel} thread {place.thread}"
+        return f"#{place.channel}"
+
+    async def post(self, place: Place, reply: Reply) -> MessageRef:
+        message = MessageId(str(next(self._ids)))
+        self.emit(self.place_tag(place), reply)
+        return MessageRef(place=place, message=message)
+
+    async def send_direct(self, workspace: WorkspaceKey, user: UserId, reply: Reply) -> MessageRef:
+        place = Place(workspace=workspace, channel=ChannelId(user), is_direct=True)
+        return await self.post(place, reply)
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        self.emit(f"update {self.place_tag(ref.place)} message {ref.message}", reply)

@@ -1,0 +1,116 @@
+"""Settings, read once at start-up from the environment (and ``.env``) and passed down.
+
+Nothing here runs at import time. A bad value stops start-up with one line naming the variable
+and saying what it should be: an admin should never have to read a traceback to fix a typo.
+Every variable is documented in ``config.example.env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import ConfigError
+from bot.timezones import resolve_timezone
+
+KNOWN_PLATFORMS = ("console", "slack", "discord")
+# Platforms whose adapters this version ships. The others are recognised so that a setting
+# naming them gets an honest "not in this version" rather than "unknown".
+AVAILABLE_PLATFORMS = ("console",)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_DATABASE_URL = "sqlite:///copbot.db"
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_LOG_LEVEL = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    platforms: tuple[str, ...] = ()  # empty: start whatever is configured (the console today)
+    default_timezone: str = DEFAULT_TIMEZONE
+    log_level: str = DEFAULT_LOG_LEVEL
+    console_workspace: str = "console"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Validate every variable; raise ConfigError naming the first bad one."""
+        return cls(
+            database_url=_database_url(env.get("DATABASE_URL", "").strip()),
+            platforms=_platforms(env.get("COPBOT_PLATFORMS", "").strip()),
+            default_timezone=_timezone(env.get("COPBOT_DEFAULT_TIMEZONE", "").strip()),
+            log_level=_log_level(env.get("COPBOT_LOG_LEVEL", "").strip()),
+        )
+
+    @property
+    def redacted_database_url(self) -> str:
+        """The URL with any password hidden, for logs and messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def _database_url(raw: str) -> str:
+    if not raw:
+        return DEFAULT_DATABASE_URL
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL",
+            "is not a database URL; use sqlite:///copbot.db or "
+            "postgresql://user:password@host:5432/dbname",
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise ConfigError(
+            "DATABASE_URL", f"names '{backend}'; copbot supports sqlite and postgresql"
+        )
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        folder = Path(url.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ConfigError("DATABASE_URL", f"the folder {folder} does not exist")
+    if backend in ("postgresql", "postgres") and not url.database:
+        raise ConfigError("DATABASE_URL", "names no database; add /dbname at the end")
+    return raw
+
+
+def _platforms(raw: str) -> tuple[str, ...]:
+    if not raw or raw.lower() == "auto":
+        return ()
+    names = tuple(dict.fromkeys(p.strip().lower() for p in raw.split(",") if p.strip()))
+    for name in names:
+        if name not in KNOWN_PLATFORMS:
+            raise ConfigError(
+                "COPBOT_PLATFORMS",
+                f"unknown platform '{name}'; choose from {', '.join(KNOWN_PLATFORMS)} or auto",
+            )
+        if name not in AVAILABLE_PLATFORMS:
+            raise ConfigError(
+                "COPBOT_PLATFORMS",
+                f"the {name} adapter is not part of this version of copbot yet; "
+                f"use {', '.join(AVAILABLE_PLATFORMS)} or auto",
+            )
+    return names
+
+
+def _timezone(raw: str) -> str:
+    if not raw:
+        return DEFAULT_TIMEZONE
+    zone = resolve_timezone(raw)
+    if zone is None:
+        raise ConfigError(
+            "COPBOT_DEFAULT_TIMEZONE",
+            f"'{raw}' is not an IANA time zone; use a name such as Europe/Berlin or UTC",
+        )
+    return zone
+
+
+def _log_level(raw: str) -> str:
+    if not raw:
+        return DEFAULT_LOG_LEVEL
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("COPBOT_LOG_LEVEL", f"'{raw}' is not one of {', '.join(LOG_LEVELS)}")
+    return level

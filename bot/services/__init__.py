@@ -1,0 +1,1 @@
+"""Domain services: the core's behaviour, free of any chat platform."""

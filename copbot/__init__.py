@@ -1,0 +1,1 @@
+"""The composition root: reads settings once, builds the database and adapters, runs them."""

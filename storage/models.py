@@ -1,0 +1,331 @@
+"""The tables copbot keeps, all keyed by workspace.
+
+Every row that holds community data carries ``workspace_id`` and every repository query filters
+on it, so one workspace's data can never leak into another's. Times are stored as UTC; the
+``UtcDateTime`` type gives them back time-zone aware on both SQLite and PostgreSQL, so no caller
+has to remember which database dropped the offset.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, aware and in UTC: the only form of time stored."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware UTC going in and coming out.
+
+    SQLite has no time-zone type and returns naive values; PostgreSQL's ``timestamptz`` returns
+    aware ones. Normalising here keeps comparisons in the core free of naive/aware mix-ups.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> sa.Column[datetime]:
+    return sa.Column(UtcDateTime(), nullable=nullable, index=index)
+
+
+class Role(enum.StrEnum):
+    """What a member may do; ordered so that a higher role includes the lower ones."""
+
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+
+_ROLE_RANK = {Role.MEMBER: 0, Role.FACILITATOR: 1, Role.ADMIN: 2}
+
+
+class Workspace(SQLModel, table=True):
+    """A Slack workspace, a Discord guild, or the console's own community.
+
+    Per-workspace settings are typed columns rather than a key-value bag, so a bad value is
+    impossible to store and every service reads the same defaults.
+    """
+
+    __tablename__ = "workspace"
+    __table_args__ = (sa.UniqueConstraint("platform", "external_id", name="uq_workspace_ext"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    default_timezone: str = Field(default="UTC", max_length=64)
+    questions_channel_id: str | None = Field(default=None, max_length=64)
+    route_candidates: int = Field(default=3)
+    daily_route_cap: int = Field(default=3)
+    escalation_hours: float = Field(default=4.0)
+    expertise_half_life_days: int = Field(default=180)
+    lesson_review_days: int = Field(default=180)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Installation(SQLModel, table=True):
+    """How copbot was installed in a workspace: who, when, which bot user.
+
+    Secrets never live in this row in clear text: ``bot_token_encrypted`` holds ciphertext made by
+    the adapter with ``COPBOT_SECRET_KEY``.
+    """
+
+    __tablename__ = "installation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    installed_by_user_id: str | None = Field(default=None, max_length=64)
+    bot_user_id: str | None = Field(default=None, max_length=64)
+    scopes: str = Field(default="", max_length=2000)
+    bot_token_encrypted: str | None = Field(default=None, max_length=4000)
+    installed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    uninstalled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Member(SQLModel, table=True):
+    """A person in a workspace, as copbot knows them.
+
+    ``available`` is the everyday on/off switch (`/available off`); ``routing_opt_out`` is the
+    standing choice never to be routed questions; ``capture_quotes`` lets a member keep their
+    words out of lessons drafted from threads.
+    """
+
+    __tablename__ = "member"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id", name="uq_member_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    available: bool = Field(default=True)
+    quiet_start: time | None = Field(default=None)
+    quiet_end: time | None = Field(default=None)
+    routing_opt_out: bool = Field(default=False)
+    capture_quotes: bool = Field(default=True)
+    role: str = Field(default=Role.MEMBER.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class TopicAlias(SQLModel, table=True):
+    """A workspace's synonyms: ``k8s`` means ``kubernetes``."""
+
+    __tablename__ = "topic_alias"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "alias", name="uq_topic_alias"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    alias: str = Field(max_length=100)
+    topic: str = Field(max_length=100)
+
+
+class Expertise(SQLModel, table=True):
+    """What a member knows about a topic, declared by them or learned from their answers.
+
+    Learned weight is stored with the time it was last updated so that decay (a half-life set per
+    workspace) can be applied when it is read, without a nightly job rewriting every row.
+    """
+
+    __tablename__ = "expertise"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "topic", "source", name="uq_expertise_topic_source"),
+        sa.Index("ix_expertise_ws_topic", "workspace_id", "topic"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    topic: str = Field(max_length=100)
+    source: str = Field(max_length=16)  # "declared" or "learned"
+    weight: float = Field(default=1.0)
+    evidence_count: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Question(SQLModel, table=True):
+    """A member's question and where it stands."""
+
+    __tablename__ = "question"
+    __table_args__ = (sa.Index("ix_question_ws_status", "workspace_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    asker_member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    channel_id: str = Field(max_length=64)
+    thread_ref: str | None = Field(default=None, max_length=128)
+    text: str = Field(max_length=4000)
+    topics: str = Field(default="", max_length=1000)  # comma-separated, normalised
+    status: str = Field(default="open", max_length=16)  # open, claimed, resolved, deflected
+    claimed_by_member_id: int | None = Field(
+        default=None, foreign_key="member.id", ondelete="SET NULL"
+    )
+    resolved_by_member_id: int | None = Field(
+        default=None, foreign_key="member.id", ondelete="SET NULL"
+    )
+    accepted_answer_id: int | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Answer(SQLModel, table=True):
+    """A reply in a question's thread, reported by an adapter or typed in the console."""
+
+    __tablename__ = "answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    text: str = Field(max_length=4000)
+    message_ref: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class RoutingAttempt(SQLModel, table=True):
+    """One step of routing a question to one member, kept so routing survives a restart."""
+
+    __tablename__ = "routing_attempt"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "member_id", name="uq_routing_question_member"),
+        sa.Index("ix_routing_ws_member_sent", "workspace_id", "member_id", "sent_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    round: int = Field(default=1)
+    score: float = Field(default=0.0)
+    reason: str = Field(default="", max_length=1000)
+    # pending (waiting for quiet hours), sent, claimed, declined, later, expired, superseded
+    status: str = Field(default="pending", max_length=16)
+    due_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    responded_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    dm_ref: str | None = Field(default=None, max_length=128)
+
+
+class Lesson(SQLModel, table=True):
+    """A structured lesson learned: what happened and what the community took from it."""
+
+    __tablename__ = "lesson"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    author_member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    title: str = Field(max_length=200)
+    context: str = Field(default="", max_length=4000)
+    what_happened: str = Field(default="", max_length=4000)
+    learned: str = Field(max_length=4000)
+    tags: str = Field(default="", max_length=1000)
+    source_link: str | None = Field(default=None, max_length=500)
+    source_question_id: int | None = Field(
+        default=None, foreign_key="question.id", ondelete="SET NULL"
+    )
+    helpful_count: int = Field(default=0)
+    outdated_count: int = Field(default=0)
+    review_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class CustomPrompt(SQLModel, table=True):
+    """A facilitator's own reflection prompt, stored beside the library's sets."""
+
+    __tablename__ = "custom_prompt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    set_name: str = Field(max_length=64)
+    text: str = Field(max_length=1000)
+    follow_up: str | None = Field(default=None, max_length=1000)
+    created_by_member_id: int | None = Field(
+        default=None, foreign_key="member.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class PromptSchedule(SQLModel, table=True):
+    """When and where a prompt set is posted; its rotation state survives restarts."""
+
+    __tablename__ = "prompt_schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    channel_id: str = Field(max_length=64)
+    set_name: str = Field(default="weekly-reflection", max_length=64)
+    cron: str = Field(max_length=100)
+    timezone: str = Field(max_length=64)
+    status: str = Field(default="active", max_length=16)  # active, paused, cancelled
+    anonymous_allowed: bool = Field(default=False)
+    used_prompt_ids: str = Field(default="", max_length=8000)  # this rotation cycle
+    created_by_member_id: int | None = Field(
+        default=None, foreign_key="member.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class PromptPost(SQLModel, table=True):
+    """One prompt as it was posted to a channel; answers hang off it."""
+
+    __tablename__ = "prompt_post"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    schedule_id: int | None = Field(
+        default=None, foreign_key="prompt_schedule.id", ondelete="SET NULL"
+    )
+    channel_id: str = Field(max_length=64)
+    prompt_id: str = Field(max_length=100)
+    text: str = Field(max_length=2000)
+    message_ref: str | None = Field(default=None, max_length=128)
+    posted_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+
+
+class ReflectionResponse(SQLModel, table=True):
+    """A member's answer to a posted prompt (anonymous where the schedule allows it)."""
+
+    __tablename__ = "reflection_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    post_id: int = Field(foreign_key="prompt_post.id", index=True, ondelete="CASCADE")
+    member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
+    )
+    anonymous: bool = Field(default=False)
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
