@@ -22,6 +22,13 @@ KNOWN_PLATFORMS = ("console", "slack", "discord")
 # naming them gets an honest "not in this version" rather than "unknown".
 AVAILABLE_PLATFORMS = ("console",)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ENV_VARIABLES = (
+    "DATABASE_URL",
+    "COPBOT_PLATFORMS",
+    "COPBOT_DEFAULT_TIMEZONE",
+    "COPBOT_LOG_LEVEL",
+)
+"""Every variable copbot reads; a test checks that config.example.env documents each."""
 DEFAULT_DATABASE_URL = "sqlite:///copbot.db"
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LOG_LEVEL = "INFO"

@@ -11,7 +11,7 @@ class UserError(Exception):
     """Something the member can fix by typing something else; ``hint`` says what."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(f"{message} {hint}" if hint else message)
         self.message = message
         self.hint = hint
 

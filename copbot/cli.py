@@ -43,6 +43,9 @@ def _logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.log_level != "DEBUG":
+        # Alembic narrates every step at INFO; only its warnings matter to an operator.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _database(settings: Settings, *, must_be_current: bool = True) -> Database:

@@ -36,13 +36,30 @@ def normalise_url(url: str) -> URL:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Turn on WAL (readers never block the writer), foreign keys and a busy timeout."""
+    """Turn on WAL (readers never block the writer), foreign keys and a busy timeout.
+
+    pysqlite's own transaction handling does not emit BEGIN before a SAVEPOINT, so releasing a
+    savepoint would commit for real and a later rollback could not undo it (half-stored state).
+    We switch the driver's handling off here and emit BEGIN ourselves in ``_on_sqlite_begin``,
+    as SQLAlchemy's SQLite documentation recommends.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _on_sqlite_begin(connection: sa.Connection) -> None:
+    """Start every transaction as IMMEDIATE: take the write lock up front.
+
+    A deferred transaction that reads and then writes can fail at once with SQLITE_BUSY when
+    another writer committed in between (WAL snapshots); taking the lock first makes writers
+    queue on the busy timeout instead, which is what a single-machine bot wants.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL) -> Engine:
@@ -54,6 +71,7 @@ def make_engine(url: str | URL) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         sa.event.listen(engine, "connect", _on_sqlite_connect)
+        sa.event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return sa.create_engine(parsed, pool_pre_ping=True)
 
