@@ -1,4 +1,4 @@
-"""The error boundary: user mistakes become one-line hints, bugs an apology; failures store nothing."""
+"""The error boundary: user mistakes get one-line hints, bugs an apology; nothing half-stored."""
 
 import logging
 
