@@ -97,7 +97,7 @@ class Dispatcher:
         workspace = workspaces.get_or_create(
             session,
             actor.platform.value,
-            actor.workspace,
+            actor.workspace.key,
             default_timezone=self.runtime.settings.default_timezone,
         )
         assert workspace.id is not None

@@ -34,6 +34,19 @@ class Visibility(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class WorkspaceRef:
+    """A workspace as the platform names it. The platform is part of the identity: one process
+    may serve a Slack team and a Discord guild whose ids happen to look alike, and a DM must go
+    out through the platform the workspace lives on."""
+
+    platform: Platform
+    key: WorkspaceKey
+
+    def __str__(self) -> str:
+        return f"{self.platform.value}:{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """The person who acted, as the platform told us.
 
@@ -42,19 +55,22 @@ class Actor:
     role is stored.
     """
 
-    platform: Platform
-    workspace: WorkspaceKey
+    workspace: WorkspaceRef
     user_id: UserId
     display_name: str
     timezone: str | None = None
     platform_admin: bool = False
+
+    @property
+    def platform(self) -> Platform:
+        return self.workspace.platform
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where something happens: a channel, optionally a thread in it, or a DM."""
 
-    workspace: WorkspaceKey
+    workspace: WorkspaceRef
     channel: ChannelId
     thread: MessageId | None = None
     is_direct: bool = False
@@ -137,13 +153,59 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class FormField:
+    """One input of a form. ``name`` is the key in the submitted values."""
+
+    name: str
+    label: str
+    multiline: bool = False
+    required: bool = True
+    max_length: int = 3000
+    initial: str = ""
+    placeholder: str = ""
+    options: tuple[str, ...] = ()  # a choice between these when not empty
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form the actor fills in: a Slack modal, a Discord modal, a usage line in the console.
+
+    A submission comes back as the command ``command`` with ``to_text(values)`` as its text, so
+    a form and a typed command go through the same parser and the same handler. Adapters check
+    ``required`` and ``max_length`` themselves to show inline errors before submitting.
+    """
+
+    command: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+    context: str = ""  # opaque to adapters; passed back with the submission (e.g. a lesson id)
+
+    def to_text(self, values: dict[str, str]) -> str:
+        """Field values in the command's one-line syntax: ``name: value | name: value``."""
+        parts = []
+        for form_field in self.fields:
+            value = " ".join(values.get(form_field.name, "").split())
+            if value:
+                parts.append(f"{form_field.name}: {value.replace('|', '/')}")
+        if self.context:
+            parts.insert(0, self.context)
+        return " | ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot says: blocks, optional buttons, and who may see it."""
+    """What the bot says: blocks, optional buttons, and who may see it.
+
+    A reply with a ``form`` asks the adapter to open it for the actor (Slack and Discord can
+    only open one in answer to an interaction, which is why it travels in a reply).
+    """
 
     blocks: tuple[Block, ...]
     actions: tuple[Action, ...] = ()
     visibility: Visibility = Visibility.EPHEMERAL
     summary: str = field(default="")
+    form: Form | None = None
 
     @property
     def fallback_text(self) -> str:

@@ -15,18 +15,13 @@ from pathlib import Path
 import click
 from dotenv import load_dotenv
 
-from adapters.console.app import build_session, run_console
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.services.demo import load_demo
+from copbot.serve import build_core, serve, serve_console
 from storage import migrate
 from storage.db import Database
-
-NO_PLATFORM_HINT = (
-    "No Slack or Discord platform is configured, so copbot runs in the console.\n"
-    "Platform adapters arrive in later versions; see README.md (Connecting a platform)."
-)
 
 
 def _settings() -> Settings:
@@ -77,9 +72,7 @@ def run() -> None:
     settings = _settings()
     _logging(settings)
     db = _database(settings)
-    click.echo(NO_PLATFORM_HINT, err=True)
-    session = build_session(settings, db, SystemClock(), sys.stdout)
-    asyncio.run(run_console(session))
+    asyncio.run(serve(build_core(settings, db, SystemClock())))
 
 
 @main.command()
@@ -89,8 +82,7 @@ def console(user: str) -> None:
     settings = _settings()
     _logging(settings)
     db = _database(settings)
-    session = build_session(settings, db, SystemClock(), sys.stdout, user=user)
-    asyncio.run(run_console(session))
+    asyncio.run(serve_console(build_core(settings, db, SystemClock()), user=user))
 
 
 @main.command()

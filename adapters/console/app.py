@@ -8,13 +8,9 @@ from typing import TextIO
 
 from adapters.console.port import ConsolePort
 from adapters.console.session import ConsoleSession
-from bot.clock import Clock
-from bot.commands import build_registry
-from bot.config import Settings
-from bot.context import Runtime
 from bot.dispatch import Dispatcher
-from bot.model import WorkspaceKey
-from storage.db import Database
+from bot.model import Platform, WorkspaceKey, WorkspaceRef
+from bot.ports import PortsByPlatform
 
 BANNER = (
     "copbot console: you are '{user}' in #{channel}. Type /help, or /as NAME to act as "
@@ -22,16 +18,21 @@ BANNER = (
 )
 
 
-def build_session(
-    settings: Settings, db: Database, clock: Clock, out: TextIO, *, user: str = "you"
+def attach_console(
+    dispatcher: Dispatcher,
+    ports: PortsByPlatform,
+    workspace_key: str,
+    out: TextIO,
+    *,
+    user: str = "you",
 ) -> ConsoleSession:
+    """A console session on the shared dispatcher; its port joins the platform ports."""
     port = ConsolePort(out)
-    runtime = Runtime(db=db, port=port, clock=clock, settings=settings)
-    dispatcher = Dispatcher(build_registry(), runtime)
+    ports.add(Platform.CONSOLE, port)
     return ConsoleSession(
         dispatcher=dispatcher,
         port=port,
-        workspace=WorkspaceKey(settings.console_workspace),
+        workspace=WorkspaceRef(Platform.CONSOLE, WorkspaceKey(workspace_key)),
         user=user,
     )
 

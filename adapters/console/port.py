@@ -6,7 +6,7 @@ import itertools
 from typing import TextIO
 
 from adapters.console.render import tagged
-from bot.model import ChannelId, MessageId, MessageRef, Place, Reply, UserId, WorkspaceKey
+from bot.model import ChannelId, MessageId, MessageRef, Place, Reply, UserId, WorkspaceRef
 
 
 class ConsolePort:
@@ -30,7 +30,7 @@ class ConsolePort:
         self.emit(self.place_tag(place), reply)
         return MessageRef(place=place, message=message)
 
-    async def send_direct(self, workspace: WorkspaceKey, user: UserId, reply: Reply) -> MessageRef:
+    async def send_direct(self, workspace: WorkspaceRef, user: UserId, reply: Reply) -> MessageRef:
         place = Place(workspace=workspace, channel=ChannelId(user), is_direct=True)
         return await self.post(place, reply)
 

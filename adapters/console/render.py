@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.model import Action, Fields, Items, Quote, Reply, Text
+from bot.model import Action, Fields, Form, Items, Quote, Reply, Text
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 
@@ -26,7 +26,15 @@ def render_lines(reply: Reply) -> list[str]:
             case Items(lines=items):
                 lines.extend(f"- {item}" for item in items)
     lines.extend(_action_line(n, action) for n, action in enumerate(reply.actions, 1))
+    if reply.form is not None:
+        lines.append(_form_line(reply.form))
     return lines
+
+
+def _form_line(form: Form) -> str:
+    """The console has no modal: it shows the one-line syntax the form would submit."""
+    fields = " | ".join(f"{f.name}: {'...' if f.required else '(optional)'}" for f in form.fields)
+    return f"{form.title}: type /{form.command} {fields}"
 
 
 def _plain(text: str) -> str:

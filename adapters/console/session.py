@@ -22,10 +22,9 @@ from bot.model import (
     ChannelId,
     Command,
     Place,
-    Platform,
     UserId,
     Visibility,
-    WorkspaceKey,
+    WorkspaceRef,
     say,
 )
 
@@ -37,14 +36,13 @@ _LINE = re.compile(r"^(?:@(?P<user>\S+)\s+(?:#(?P<channel>[\w.-]+)\s+)?)?(?P<res
 class ConsoleSession:
     dispatcher: Dispatcher
     port: ConsolePort
-    workspace: WorkspaceKey
+    workspace: WorkspaceRef
     user: str = "you"
     channel: str = "general"
     admins: set[str] = field(default_factory=set)
 
     def actor(self, user: str) -> Actor:
         return Actor(
-            platform=Platform.CONSOLE,
             workspace=self.workspace,
             user_id=UserId(user),
             display_name=user,

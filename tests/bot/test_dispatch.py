@@ -72,7 +72,7 @@ async def test_a_bug_is_logged_with_context_and_the_member_sees_an_apology_with_
     ref = text.split("(ref ")[1].split(")")[0]
     record = caplog.records[-1]
     assert ref in record.getMessage()
-    assert "workspace T1" in record.getMessage() and "user alice" in record.getMessage()
+    assert "workspace slack:T1" in record.getMessage() and "user alice" in record.getMessage()
     assert record.exc_info is not None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.model import ChannelId, MessageId, MessageRef, Place, Reply, UserId, WorkspaceKey
+from bot.model import ChannelId, MessageId, MessageRef, Place, Reply, UserId, WorkspaceRef
 from bot.ports import ChatPortError
 
 
@@ -33,7 +33,7 @@ class RecordingPort:
     async def post(self, place: Place, reply: Reply) -> MessageRef:
         return self._record("post", place, reply)
 
-    async def send_direct(self, workspace: WorkspaceKey, user: UserId, reply: Reply) -> MessageRef:
+    async def send_direct(self, workspace: WorkspaceRef, user: UserId, reply: Reply) -> MessageRef:
         place = Place(workspace=workspace, channel=ChannelId(user), is_direct=True)
         return self._record("direct", place, reply)
 

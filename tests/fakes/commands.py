@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Actor, ChannelId, Command, Place, Platform, UserId, WorkspaceKey
+from bot.model import Actor, ChannelId, Command, Place, Platform, UserId, WorkspaceKey, WorkspaceRef
 
 
 def actor(
@@ -14,8 +14,7 @@ def actor(
     platform: Platform = Platform.SLACK,
 ) -> Actor:
     return Actor(
-        platform=platform,
-        workspace=WorkspaceKey(workspace),
+        workspace=WorkspaceRef(platform, WorkspaceKey(workspace)),
         user_id=UserId(name),
         display_name=name,
         timezone=timezone,

@@ -4,12 +4,21 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from storage import (
     migrate,
     models,  # noqa: F401  (registers the tables)
 )
+
+
+def test_migrations_form_one_line_with_a_single_head():
+    """Features add migrations in parallel; two heads would make `db upgrade` refuse to run."""
+    script = ScriptDirectory.from_config(migrate.alembic_config_without_engine())
+    assert len(script.get_heads()) == 1
+    revisions = list(script.walk_revisions())
+    assert all(len(r._all_down_revisions) <= 1 for r in revisions)
 
 
 def test_database_is_at_head_after_upgrade(db):

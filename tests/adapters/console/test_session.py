@@ -4,14 +4,16 @@ import io
 
 import pytest
 
-from adapters.console.app import build_session, run_script
-from bot.model import Place, Reply, Text, UserId, WorkspaceKey
+from adapters.console.app import attach_console, run_script
+from bot.model import Place, Reply, Text, UserId
+from copbot.serve import build_core
 
 
 @pytest.fixture
 def console(sqlite_db, clock, settings):
     out = io.StringIO()
-    session = build_session(settings, sqlite_db, clock, out)
+    core = build_core(settings, sqlite_db, clock)
+    session = attach_console(core.dispatcher, core.ports, settings.console_workspace, out)
     return session, out
 
 
@@ -51,7 +53,7 @@ async def test_in_moves_channel_and_bad_directives_show_usage(console):
 
 async def test_port_tags_posts_threads_and_dms(console):
     session, out = console
-    place = Place(workspace=WorkspaceKey("console"), channel="questions")
+    place = Place(workspace=session.workspace, channel="questions")
     ref = await session.port.post(place, Reply(blocks=(Text("root"),)))
     thread = Place(workspace=place.workspace, channel=place.channel, thread=ref.message)
     await session.port.post(thread, Reply(blocks=(Text("reply"),)))
