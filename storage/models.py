@@ -192,6 +192,11 @@ class Question(SQLModel, table=True):
         default=None, foreign_key="member.id", ondelete="SET NULL"
     )
     accepted_answer_id: int | None = Field(default=None)
+    # Routing state: which round of candidates was last asked, and when the next round is due
+    # if nobody claims. Kept in the row (not a sleeping task) so a restart loses nothing.
+    escalation_round: int = Field(default=0)
+    next_escalation_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    first_answer_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
@@ -219,6 +224,7 @@ class RoutingAttempt(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("question_id", "member_id", name="uq_routing_question_member"),
         sa.Index("ix_routing_ws_member_sent", "workspace_id", "member_id", "sent_at"),
+        sa.Index("ix_routing_status_due", "status", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
