@@ -134,7 +134,16 @@ class Items:
     lines: tuple[str, ...]
 
 
-Block = Text | Quote | Fields | Items
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to a message the bot posted (e.g. a question's thread), rendered natively:
+    a permalink in Slack, a jump URL in Discord, ``#channel thread N`` in the console."""
+
+    label: str
+    ref: MessageRef
+
+
+Block = Text | Quote | Fields | Items | Link
 
 
 class ActionStyle(enum.StrEnum):

@@ -89,3 +89,29 @@ def quiet_hours_end(when: datetime, zone: str, start: time, end: time) -> dateti
         if candidate_utc > when and not in_quiet_hours(candidate_utc, zone, start, end):
             return candidate_utc
     raise AssertionError("quiet hours never end")  # unreachable: start != end
+
+
+def after_awake_hours(
+    start: datetime,
+    hours: float,
+    zone: str,
+    quiet: tuple[time, time] | None,
+    *,
+    step: timedelta = timedelta(minutes=15),
+    cap: timedelta = timedelta(days=7),
+) -> datetime:
+    """The instant by which a member has had ``hours`` of time outside their quiet hours,
+    counting from ``start``. This is how "4 working hours" is measured for escalation: a
+    question DMed at 17:00 to someone quiet from 18:00 has used one hour by then and waits
+    for the rest until the morning. Walks in ``step`` increments, bounded by ``cap``."""
+    if quiet is None:
+        return start + timedelta(hours=hours)
+    needed = timedelta(hours=hours)
+    awake = timedelta(0)
+    when = start
+    limit = start + cap
+    while awake < needed and when < limit:
+        if not in_quiet_hours(when, zone, *quiet):
+            awake += step
+        when += step
+    return when

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.model import Action, Fields, Form, Items, Quote, Reply, Text
+from bot.model import Action, Fields, Form, Items, Link, Quote, Reply, Text
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 
@@ -25,6 +25,11 @@ def render_lines(reply: Reply) -> list[str]:
                 lines.extend(f"{label}: {value}" for label, value in pairs)
             case Items(lines=items):
                 lines.extend(f"- {item}" for item in items)
+            case Link(label=label, ref=ref):
+                where = f"#{ref.place.channel}"
+                if ref.place.thread or not ref.place.is_direct:
+                    where += f" thread {ref.place.thread or ref.message}"
+                lines.append(f"{label}: {where}")
     lines.extend(_action_line(n, action) for n, action in enumerate(reply.actions, 1))
     if reply.form is not None:
         lines.append(_form_line(reply.form))

@@ -67,10 +67,11 @@ class ConsoleSession:
                 "console", say(f"'{user}' is not a usable name (letters, digits, _ . -).")
             )
             return
-        if rest.startswith("/as"):
+        directive = rest.split(None, 1)[0] if rest else ""
+        if directive == "/as":
             self._switch_user(rest)
             return
-        if rest.startswith("/in"):
+        if directive == "/in":
             self._switch_channel(rest)
             return
         if not rest.startswith("/"):

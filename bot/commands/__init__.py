@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from bot.commands import profile, roles
+from bot.commands import admin, expertise, profile, questions, roles
 from bot.commands.help import help_spec
 from bot.registry import Registry
 
 
 def build_registry() -> Registry:
     """Every command copbot understands, in one registry shared by all adapters."""
-    registry = Registry([*profile.specs(), *roles.specs()])
+    registry = Registry(
+        [
+            *profile.specs(),
+            *roles.specs(),
+            *questions.specs(),
+            *expertise.specs(),
+            *admin.specs(),
+        ]
+    )
     registry.register(help_spec(registry))
     return registry

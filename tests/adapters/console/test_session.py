@@ -65,3 +65,9 @@ async def test_port_tags_posts_threads_and_dms(console):
         "[DM -> bob] psst",
         f"[update #questions message {ref.message}] root, edited",
     ]
+
+
+async def test_commands_that_start_like_a_directive_are_commands(console):
+    output = await run(console, "/ask\n/inbox\n")
+    assert "[ephemeral -> you] /ask needs <question...>." in output
+    assert "There is no command /inbox." in output
