@@ -1,0 +1,112 @@
+"""Discord at the composition root: start it beside the other platforms; invite and sync.
+
+``run_discord`` builds the adapter on the shared core, wires what the core offers (routing's
+answers from thread replies, lesson drafting for "Capture as lesson"), joins its port to the
+platform ports and stays connected until cancelled, in the loop every platform shares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import click
+
+from adapters.discord.capture import capture_hook
+from adapters.discord.client import DiscordAdapter, Hooks, ThreadReplyHook
+from adapters.discord.setup import invite_url, sync_commands
+from bot.commands import build_registry
+from bot.config import Settings
+from bot.context import Runtime
+from bot.discord_settings import DiscordSettings
+from bot.dispatch import Dispatcher
+from bot.model import Actor, MessageId, Place, Platform
+from bot.ports import PortsByPlatform
+from storage.repos import workspaces
+
+log = logging.getLogger(__name__)
+
+
+def thread_reply_hook(runtime: Runtime) -> ThreadReplyHook | None:
+    """Replies in a question's thread are answers, when routing is part of this copbot."""
+    try:
+        from bot.services import routing
+    except ImportError:
+        return None
+    record = getattr(routing, "answer_from_thread", None)
+    if record is None:
+        return None
+
+    async def hook(actor: Actor, place: Place, text: str, message: MessageId) -> object:
+        workspace = await runtime.db.run(
+            workspaces.get_or_create,
+            actor.platform.value,
+            actor.workspace.key,
+            default_timezone=runtime.settings.default_timezone,
+        )
+        return await record(runtime, workspace.id, actor, place, text, message)
+
+    return hook
+
+
+async def run_discord(dispatcher: Dispatcher, ports: PortsByPlatform, runtime: Runtime) -> None:
+    """Serve Discord until cancelled; discord.py reconnects by itself."""
+    settings = runtime.settings.discord
+    assert settings is not None
+    hooks = Hooks(capture=capture_hook(dispatcher), thread_reply=thread_reply_hook(runtime))
+    adapter = DiscordAdapter(settings, dispatcher, runtime.db, runtime.clock, hooks=hooks)
+    ports.add(Platform.DISCORD, adapter.port)
+    try:
+        await adapter.start()
+    finally:
+        await adapter.close()
+
+
+def _discord_settings(settings: Settings) -> DiscordSettings:
+    if settings.discord is None:
+        raise click.ClickException(
+            "DISCORD_TOKEN is not set; see config.example.env (Discord) and the README"
+        )
+    return settings.discord
+
+
+@click.group("discord")
+def discord_cli() -> None:
+    """Discord: the invite link and registering /cop with Discord."""
+
+
+@discord_cli.command("invite")
+def invite() -> None:
+    """Print the link that adds copbot to a server, with the least permissions it needs."""
+    from copbot.cli import _settings
+
+    discord = _discord_settings(_settings())
+    if discord.application_id is None:
+        raise click.ClickException(
+            "DISCORD_APPLICATION_ID is not set; copy it from the developer portal's General "
+            "Information page"
+        )
+    click.echo(invite_url(discord.application_id))
+
+
+@discord_cli.command("sync")
+@click.option("--guild", type=int, default=None, help="Register in this server only (instant).")
+def sync(guild: int | None) -> None:
+    """Register copbot's commands with Discord: globally, or in one server for testing."""
+    from copbot.cli import _logging, _settings
+
+    settings = _settings()
+    _logging(settings)
+    discord = _discord_settings(settings)
+    try:
+        names = asyncio.run(sync_commands(discord, build_registry(), guild))
+    except Exception as error:  # login refused, no such guild, network down
+        raise click.ClickException(
+            f"could not register the commands: {type(error).__name__}: {error}"
+        ) from None
+    where = (
+        f"in server {guild} (available now)"
+        if guild
+        else ("globally (Discord may take up to an hour to show them everywhere)")
+    )
+    click.echo(f"Registered {', '.join('/' + n for n in names)} {where}.")
