@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.irc_threads import IrcThread, LineKind, LogLine, iter_threads
+from bench.lesson_search import add_deflection_command, add_search_command
 from bot.services.drafting import (
     EmptyThreadError,
     LessonDraft,
@@ -370,8 +371,12 @@ def add_drafting_command(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run_drafting)
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_drafting_command]
-"""Each adds one subcommand; `search` and `deflection` will join here."""
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_drafting_command,
+    add_search_command,
+    add_deflection_command,
+]
+"""Each adds one subcommand (search and deflection live in bench/lesson_search.py)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

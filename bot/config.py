@@ -8,30 +8,49 @@ Every variable is documented in ``config.example.env``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.discord_settings import DiscordSettings, discord_from_env
 from bot.errors import ConfigError
+from bot.slack_settings import SlackSettings, secret_key_from_env, slack_from_env
 from bot.timezones import resolve_timezone
 
 KNOWN_PLATFORMS = ("console", "slack", "discord")
 # Platforms whose adapters this version ships. The others are recognised so that a setting
 # naming them gets an honest "not in this version" rather than "unknown".
-AVAILABLE_PLATFORMS = ("console",)
+AVAILABLE_PLATFORMS = ("console", "slack", "discord")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ENV_VARIABLES = (
     "DATABASE_URL",
     "COPBOT_PLATFORMS",
     "COPBOT_DEFAULT_TIMEZONE",
     "COPBOT_LOG_LEVEL",
+    "COPBOT_MISFIRE_GRACE_SECONDS",
+    "DISCORD_TOKEN",
+    "DISCORD_APPLICATION_ID",
+    "DISCORD_API_URL",
+    "DISCORD_SHARDS",
+    "DISCORD_FACILITATOR_ROLE",
+    "DISCORD_MESSAGE_CONTENT",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_API_URL",
+    "PORT",
+    "COPBOT_SECRET_KEY",
 )
 """Every variable copbot reads; a test checks that config.example.env documents each."""
 DEFAULT_DATABASE_URL = "sqlite:///copbot.db"
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_MISFIRE_GRACE_SECONDS = 6 * 3600
+MAX_MISFIRE_GRACE_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +60,28 @@ class Settings:
     default_timezone: str = DEFAULT_TIMEZONE
     log_level: str = DEFAULT_LOG_LEVEL
     console_workspace: str = "console"
+    # How late a scheduled post may still go out after copbot was down at its due time.
+    misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS
+    discord: DiscordSettings | None = None  # None: Discord is not configured
+    slack: SlackSettings | None = None  # None: Slack is not configured
+    # Encrypts platform tokens at rest (bot/slack_settings.py says what it accepts).
+    secret_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Validate every variable; raise ConfigError naming the first bad one."""
+        platforms = _platforms(env.get("COPBOT_PLATFORMS", "").strip())
         return cls(
             database_url=_database_url(env.get("DATABASE_URL", "").strip()),
-            platforms=_platforms(env.get("COPBOT_PLATFORMS", "").strip()),
+            platforms=platforms,
             default_timezone=_timezone(env.get("COPBOT_DEFAULT_TIMEZONE", "").strip()),
             log_level=_log_level(env.get("COPBOT_LOG_LEVEL", "").strip()),
+            misfire_grace_seconds=_misfire_grace(
+                env.get("COPBOT_MISFIRE_GRACE_SECONDS", "").strip()
+            ),
+            discord=discord_from_env(env, platforms),
+            slack=slack_from_env(env, platforms),
+            secret_key=secret_key_from_env(env),
         )
 
     @property
@@ -121,3 +153,15 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError("COPBOT_LOG_LEVEL", f"'{raw}' is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _misfire_grace(raw: str) -> int:
+    if not raw:
+        return DEFAULT_MISFIRE_GRACE_SECONDS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_MISFIRE_GRACE_SECONDS:
+        raise ConfigError(
+            "COPBOT_MISFIRE_GRACE_SECONDS",
+            f"'{raw}' is not a number of seconds from 1 to {MAX_MISFIRE_GRACE_SECONDS} "
+            f"(a week); the default is {DEFAULT_MISFIRE_GRACE_SECONDS} (6 hours)",
+        )
+    return int(raw)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.model import Actor, Command, Place
 from bot.ports import ChatPort
+from bot.services.expert_index import ExpertIndex
 from storage.db import Database
 from storage.models import Role
 
@@ -21,6 +22,8 @@ class Runtime:
     port: ChatPort
     clock: Clock
     settings: Settings
+    experts: ExpertIndex = field(default_factory=ExpertIndex)
+    """Per-process expert rankers, one per workspace, brought up to date before each use."""
 
 
 @dataclass(frozen=True, slots=True)

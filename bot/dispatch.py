@@ -103,4 +103,6 @@ class Dispatcher:
         assert workspace.id is not None
         stored = members.role_of(session, workspace.id, actor.user_id)
         role = Role.ADMIN if actor.platform_admin else stored
+        if actor.platform_facilitator and role.rank < Role.FACILITATOR.rank:
+            role = Role.FACILITATOR
         return workspace.id, role

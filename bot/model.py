@@ -60,6 +60,9 @@ class Actor:
     display_name: str
     timezone: str | None = None
     platform_admin: bool = False
+    platform_facilitator: bool = False
+    """The platform says so (a Discord role named in ``DISCORD_FACILITATOR_ROLE``): such a
+    person is at least a facilitator whatever role is stored."""
 
     @property
     def platform(self) -> Platform:
@@ -203,6 +206,21 @@ class Form:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that travels with a reply, e.g. the weekly digest's chart (a PNG).
+
+    Slack uploads it into the message's channel or thread (``files_upload_v2`` with ``title``),
+    Discord sends it as a ``discord.File`` with the message, the console saves it to a file and
+    prints the path. ``filename`` is a plain name chosen by copbot (no folders).
+    """
+
+    filename: str
+    data: bytes = field(repr=False)
+    title: str = ""
+    mime_type: str = "image/png"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the bot says: blocks, optional buttons, and who may see it.
 
@@ -215,6 +233,12 @@ class Reply:
     visibility: Visibility = Visibility.EPHEMERAL
     summary: str = field(default="")
     form: Form | None = None
+    labels: tuple[str, ...] = ()
+    """Short labels for the message, e.g. a question's topics and ``solved``. Discord shows them
+    as forum tags when the message is a forum post; other adapters may ignore them."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files posted with the message (see Attachment); an adapter that cannot send files says
+    so in a line of text rather than dropping them silently."""
 
     @property
     def fallback_text(self) -> str:

@@ -22,29 +22,20 @@ from bot.discord_settings import DiscordSettings
 from bot.dispatch import Dispatcher
 from bot.model import Actor, MessageId, Place, Platform
 from bot.ports import PortsByPlatform
-from storage.repos import workspaces
+from bot.services.thread_messages import on_thread_message
 
 log = logging.getLogger(__name__)
 
 
-def thread_reply_hook(runtime: Runtime) -> ThreadReplyHook | None:
-    """Replies in a question's thread are answers, when routing is part of this copbot."""
-    try:
-        from bot.services import routing
-    except ImportError:
-        return None
-    record = getattr(routing, "answer_from_thread", None)
-    if record is None:
-        return None
+def thread_reply_hook(runtime: Runtime) -> ThreadReplyHook:
+    """A thread message goes to the core's one entry point (an answer, a reflection, or the
+    asker's thanks). Discord has no ephemeral messages outside interactions, so whatever the
+    core says back reaches the author alone as a direct message."""
 
     async def hook(actor: Actor, place: Place, text: str, message: MessageId) -> object:
-        workspace = await runtime.db.run(
-            workspaces.get_or_create,
-            actor.platform.value,
-            actor.workspace.key,
-            default_timezone=runtime.settings.default_timezone,
-        )
-        return await record(runtime, workspace.id, actor, place, text, message)
+        for reply in await on_thread_message(runtime, actor, place, text, message):
+            await runtime.port.send_direct(actor.workspace, actor.user_id, reply)
+        return None
 
     return hook
 

@@ -7,6 +7,7 @@ started beside it. With no platform configured, the console runs instead.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -18,6 +19,9 @@ from bot.config import Settings
 from bot.context import Runtime
 from bot.dispatch import Dispatcher
 from bot.ports import PortsByPlatform
+from bot.scheduler.service import SchedulerService
+from copbot.discord_app import run_discord
+from copbot.slack import run_slack
 from storage.db import Database
 
 
@@ -28,12 +32,24 @@ class Core:
     runtime: Runtime
     dispatcher: Dispatcher
     ports: PortsByPlatform
+    scheduler: SchedulerService
 
 
 def build_core(settings: Settings, db: Database, clock: Clock) -> Core:
     ports = PortsByPlatform({})
     runtime = Runtime(db=db, port=ports, clock=clock, settings=settings)
-    return Core(runtime=runtime, dispatcher=Dispatcher(build_registry(), runtime), ports=ports)
+    # One process leads the scheduler (bot/scheduler/leader.py); features add periodic sweeps
+    # here with scheduler.register_interval(job_id, "package.module:function", seconds).
+    scheduler = SchedulerService(runtime)
+    scheduler.register_interval("reflection-dms", "bot.services.reflection:deliver_due_dms", 60)
+    # Routing: DMs held for quiet hours or Later, and escalations whose window has passed.
+    scheduler.register_interval("routing", "bot.services.routing:sweep", 60)
+    return Core(
+        runtime=runtime,
+        dispatcher=Dispatcher(build_registry(), runtime),
+        ports=ports,
+        scheduler=scheduler,
+    )
 
 
 async def serve_console(
@@ -42,15 +58,25 @@ async def serve_console(
     session = attach_console(
         core.dispatcher, core.ports, core.runtime.settings.console_workspace, out, user=user
     )
-    await run_console(session, stdin)
+    async with core.scheduler.running():  # scheduled posts show in the console too
+        await run_console(session, stdin)
 
 
 async def serve(core: Core, *, hint: TextIO = sys.stderr) -> None:
     """Start every configured platform; the console when none is."""
-    # Platform adapters (Slack, Discord) start here when their settings are present.
+    settings = core.runtime.settings
+    runners = []
+    if settings.slack is not None and (not settings.platforms or "slack" in settings.platforms):
+        runners.append(run_slack(core.dispatcher, core.ports, settings))
+    if settings.discord is not None and (not settings.platforms or "discord" in settings.platforms):
+        runners.append(run_discord(core.dispatcher, core.ports, core.runtime))
+    if runners:
+        async with core.scheduler.running():
+            await asyncio.gather(*runners)
+        return
     print(
         "No Slack or Discord platform is configured, so copbot runs in the console.\n"
-        "Platform adapters arrive in later versions; see README.md (Connecting a platform).",
+        "To connect one, see README.md (Connecting a platform).",
         file=hint,
         flush=True,
     )

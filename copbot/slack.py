@@ -8,16 +8,15 @@ wires what the core offers for Slack's thread replies (routing's answers), when 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import click
 
 from adapters.slack.app import CaptureHook, SlackAdapter, ThreadReplyHook
 from adapters.slack.manifest import manifest
+from adapters.slack.port import SlackPort
 from adapters.slack.redact import protect_logs
 from adapters.slack.server import HttpServer, SocketModeConnection, favour_the_event_loop
 from bot.commands import build_registry
@@ -26,7 +25,9 @@ from bot.context import Runtime
 from bot.dispatch import Dispatcher
 from bot.model import Actor, MessageId, Place, Reply
 from bot.ports import PortsByPlatform
+from bot.services import lessons
 from bot.services.drafting import ThreadMessage
+from bot.services.thread_messages import on_thread_message
 from storage.repos import workspaces
 
 log = logging.getLogger(__name__)
@@ -43,38 +44,29 @@ async def _workspace_id(runtime: Runtime, actor: Actor) -> int:
     return workspace.id
 
 
-def _feature(module: str, name: str) -> Callable[..., Any] | None:
-    """A core feature's entry point, or None when this copbot does not have that feature."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-def thread_reply_hook(dispatcher: Dispatcher) -> ThreadReplyHook | None:
-    """Replies in a question's thread are answers, when routing is part of this copbot."""
-    record = _feature("bot.services.routing", "answer_from_thread")
-    if record is None:
-        return None
-    runtime = dispatcher.runtime
+def thread_reply_hook(
+    runtime: Runtime, to_author: Callable[[Actor, Place, Reply], Awaitable[None]]
+) -> ThreadReplyHook:
+    """A thread message goes to the core's one entry point (an answer, a reflection, or the
+    asker's thanks); whatever it says back is for the author alone."""
 
     async def hook(actor: Actor, place: Place, text: str, message: MessageId) -> object:
-        workspace_id = await _workspace_id(runtime, actor)
-        return await record(runtime, workspace_id, actor, place, text, message)
+        for reply in await on_thread_message(runtime, actor, place, text, message):
+            await to_author(actor, place, reply)
+        return None
 
     return hook
 
 
-def capture_hook(dispatcher: Dispatcher) -> CaptureHook | None:
-    """ "Capture as lesson" drafts through the lessons feature, when it is part of this copbot."""
-    draft = _feature("bot.services.lessons", "draft_from_thread")
-    if draft is None:
-        return None
+def capture_hook(dispatcher: Dispatcher) -> CaptureHook:
+    """ "Capture as lesson" drafts through the lessons feature."""
     runtime = dispatcher.runtime
 
     async def hook(actor: Actor, messages: list[ThreadMessage], link: str | None) -> Reply:
         workspace_id = await _workspace_id(runtime, actor)
-        return await draft(runtime, workspace_id, actor, messages, source_link=link)
+        return await lessons.draft_from_thread(
+            runtime, workspace_id, actor, messages, source_link=link
+        )
 
     return hook
 
@@ -87,14 +79,20 @@ async def run_slack(
     assert slack is not None
     protect_logs([*slack.secrets, *(settings.secret_key or "").split(",")])
     favour_the_event_loop()
+    slack_port: list[SlackPort] = []  # set once the adapter exists, before any event arrives
+
+    async def ephemeral_to_author(actor: Actor, place: Place, reply: Reply) -> None:
+        await slack_port[0].ephemeral(place, actor.user_id, reply)
+
     adapter = await SlackAdapter.create(
         dispatcher,
         ports,
         slack,
         secret_key=settings.secret_key,
-        on_thread_reply=thread_reply_hook(dispatcher),
+        on_thread_reply=thread_reply_hook(dispatcher.runtime, ephemeral_to_author),
         on_capture=capture_hook(dispatcher),
     )
+    slack_port.append(adapter.port)
     server: HttpServer | SocketModeConnection
     if slack.mode == "socket":
         assert slack.app_token is not None

@@ -25,6 +25,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """What the models describe, for autogenerate and the drift check.
+
+    Left out on purpose: APScheduler's job table (its job store creates and owns it) and the
+    full-text index (FTS5 or tsvector objects made in SQL by migration 0005; see
+    storage/search.py).
+    """
+    from storage import models, search
+
+    if type_ == "table" and name == models.SCHEDULER_JOBS_TABLE:
+        return False
+    table = getattr(obj, "table", None)
+    table_name = getattr(table, "name", None) if type_ in ("index", "column") else name
+    return not search.is_search_object(table_name)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 

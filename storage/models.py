@@ -184,7 +184,8 @@ class Question(SQLModel, table=True):
     thread_ref: str | None = Field(default=None, max_length=128)
     text: str = Field(max_length=4000)
     topics: str = Field(default="", max_length=1000)  # comma-separated, normalised
-    status: str = Field(default="open", max_length=16)  # open, claimed, resolved, deflected
+    # suggested (deflection offered, not yet posted), open, claimed, resolved, deflected
+    status: str = Field(default="open", max_length=16)
     claimed_by_member_id: int | None = Field(
         default=None, foreign_key="member.id", ondelete="SET NULL"
     )
@@ -199,6 +200,14 @@ class Question(SQLModel, table=True):
     first_answer_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # Deflection: while the asker looks at lessons that may answer it, a question is
+    # "suggested" (not posted, nobody pinged) until ``suggest_until``, when the sweep posts and
+    # routes it; "This answers it" makes it "deflected" and records what answered it
+    # (``lesson:12`` or ``question:7``). ``capture_offered_at``: the asker was offered, once,
+    # to capture a lesson after thanking someone in the thread.
+    suggest_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True, index=True))
+    deflected_to: str | None = Field(default=None, max_length=32)
+    capture_offered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Answer(SQLModel, table=True):
@@ -268,6 +277,67 @@ class Lesson(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class LessonContributor(SQLModel, table=True):
+    """A member whose words a lesson quotes (drafted from a thread or an accepted answer).
+
+    ``quoted`` keeps the sentences taken from them, one a line, so ``/lesson unquote`` can take
+    exactly those out again; ``unquoted_at`` records that they did.
+    """
+
+    __tablename__ = "lesson_contributor"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "member_id", name="uq_lesson_contributor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    lesson_id: int = Field(foreign_key="lesson.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    quoted: str = Field(default="", max_length=8000)
+    unquoted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class LessonMark(SQLModel, table=True):
+    """One member's "helpful" or "outdated" mark on a lesson: each member counts once."""
+
+    __tablename__ = "lesson_mark"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "member_id", "kind", name="uq_lesson_mark"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    lesson_id: int = Field(foreign_key="lesson.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # helpful, outdated
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class LessonAudit(SQLModel, table=True):
+    """What became of a lesson: who deleted (or edited) it and when. The lesson id is kept
+    without a foreign key because the lesson itself is gone; its text is not kept."""
+
+    __tablename__ = "lesson_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    lesson_id: int = Field(index=True)
+    action: str = Field(max_length=16)  # deleted, edited, unquoted
+    title: str = Field(default="", max_length=200)
+    actor_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class LessonDraftRecord(SQLModel, table=True):
+    """A lesson drafted for a member (from a thread or a resolved question) while their form is
+    open. Forms carry only ``draft: <id>`` back (Discord allows 100 characters), so who is
+    quoted, and with which sentences, waits here until the member saves or abandons it."""
+
+    __tablename__ = "lesson_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    payload: str = Field(max_length=20000)  # JSON: quotes by member, source link, question id
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 class CustomPrompt(SQLModel, table=True):
     """A facilitator's own reflection prompt, stored beside the library's sets."""
 
@@ -302,6 +372,75 @@ class PromptSchedule(SQLModel, table=True):
         default=None, foreign_key="member.id", ondelete="SET NULL"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # Also DM the prompt to the workspace's members (never in quiet hours, never while away).
+    dm_members: bool = Field(default=False)
+    # Any process may change a schedule; the one running the scheduler brings its job in line
+    # whenever ``job_revision`` lags ``revision`` (see bot/scheduler/service.py).
+    revision: int = Field(default=1)
+    job_revision: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class PromptMute(SQLModel, table=True):
+    """A member who asked not to be sent a schedule's prompts (``/prompts mute <id>``)."""
+
+    __tablename__ = "prompt_mute"
+    __table_args__ = (sa.UniqueConstraint("schedule_id", "member_id", name="uq_prompt_mute"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    schedule_id: int = Field(foreign_key="prompt_schedule.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class DigestSchedule(SQLModel, table=True):
+    """When and where a workspace's weekly community digest is posted (one per workspace)."""
+
+    __tablename__ = "digest_schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(
+        foreign_key="workspace.id", unique=True, index=True, ondelete="CASCADE"
+    )
+    channel_id: str = Field(max_length=64)
+    cron: str = Field(max_length=100)
+    timezone: str = Field(max_length=64)
+    status: str = Field(default="active", max_length=16)  # active, paused, cancelled
+    days: int = Field(default=7)  # the period each digest covers
+    created_by_member_id: int | None = Field(
+        default=None, foreign_key="member.id", ondelete="SET NULL"
+    )
+    revision: int = Field(default=1)
+    job_revision: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ScheduledRun(SQLModel, table=True):
+    """One due time of a scheduled job, claimed before anything is posted.
+
+    The unique (job_id, slot) pair is what makes a post happen at most once, whichever process
+    runs it and however often: a restarted scheduler, a new leader after a takeover, or two
+    schedulers started by mistake on one SQLite file all lose the insert race but one.
+    """
+
+    __tablename__ = "scheduled_run"
+    __table_args__ = (sa.UniqueConstraint("job_id", "slot", name="uq_scheduled_run_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    job_id: str = Field(max_length=100)
+    slot: datetime = Field(sa_column=_ts())
+    outcome: str = Field(default="running", max_length=16)  # running, posted, failed, skipped
+    detail: str = Field(default="", max_length=500)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    finished_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+SCHEDULER_JOBS_TABLE = "scheduler_jobs"
+"""APScheduler's own job table. Its SQLAlchemy job store creates and owns it (it is not a model
+and has no workspace key); the migrations leave it alone."""
 
 
 class PromptPost(SQLModel, table=True):
@@ -335,3 +474,34 @@ class ReflectionResponse(SQLModel, table=True):
     anonymous: bool = Field(default=False)
     text: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # Where the answer was echoed (the prompt's thread), and the lesson made from it, if any:
+    # what the lessons feature needs to turn an answer into a lesson later.
+    message_ref: str | None = Field(default=None, max_length=128)
+    lesson_id: int | None = Field(default=None, foreign_key="lesson.id", ondelete="SET NULL")
+
+
+class PromptDelivery(SQLModel, table=True):
+    """A prompt sent (or held) as a direct message to one member.
+
+    Held while the member is in quiet hours (``due_at`` is when they end); a minute sweep sends
+    what has come due, re-checking away and mutes at that moment.
+    """
+
+    __tablename__ = "prompt_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "member_id", name="uq_prompt_delivery"),
+        sa.Index("ix_prompt_delivery_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    post_id: int = Field(foreign_key="prompt_post.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, skipped
+    due_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    detail: str = Field(default="", max_length=200)
+
+
+# The Slack adapter's tables (installations, OAuth states, deliveries seen) share this metadata.
+from storage import slack_tables  # noqa: E402, F401

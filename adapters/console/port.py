@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import TextIO
 
+from adapters.console.files import DEFAULT_FOLDER, attachment_line, save_attachment
 from adapters.console.render import tagged
 from bot.model import ChannelId, MessageId, MessageRef, Place, Reply, UserId, WorkspaceRef
 
 
 class ConsolePort:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, files: Path | None = None) -> None:
         self._out = out
         self._ids = itertools.count(1)
+        self._files = files  # where attachments are saved; ./copbot-files by default
 
     def emit(self, tag: str, reply: Reply) -> None:
         print(tagged(tag, reply), file=self._out, flush=True)
+        for attachment in reply.attachments:
+            path = save_attachment(self._files or Path.cwd() / DEFAULT_FOLDER, attachment)
+            print(attachment_line(attachment, path), file=self._out, flush=True)
 
     @staticmethod
     def place_tag(place: Place) -> str:

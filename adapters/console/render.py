@@ -43,8 +43,10 @@ def _form_line(form: Form) -> str:
 
 
 def _plain(text: str) -> str:
-    """Copbot's own *bold* markers read as noise in a terminal; Quotes are never touched."""
-    return _BOLD.sub(r"\1", text)
+    """Copbot's own *bold* markers read as noise in a terminal; Quotes are never touched.
+    Inside `code` nothing is markup (a cron expression such as `0 9 * * 1` keeps its stars)."""
+    parts = text.split("`")
+    return "`".join(_BOLD.sub(r"\1", part) if i % 2 == 0 else part for i, part in enumerate(parts))
 
 
 def _action_line(number: int, action: Action) -> str:

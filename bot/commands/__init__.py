@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.commands import admin, expertise, profile, questions, roles
+from bot.commands import (
+    admin,
+    expertise,
+    lessons,
+    profile,
+    prompts,
+    questions,
+    roles,
+    stats,
+    workspace_admin,
+)
 from bot.commands.help import help_spec
 from bot.registry import Registry
 
@@ -16,6 +26,10 @@ def build_registry() -> Registry:
             *questions.specs(),
             *expertise.specs(),
             *admin.specs(),
+            *lessons.specs(),
+            *prompts.specs(),
+            *stats.specs(),
+            *workspace_admin.specs(),
         ]
     )
     registry.register(help_spec(registry))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.errors import UsageError
 from bot.model import Items, Reply, Text, say
 from bot.registry import CommandSpec, Kind, Param
-from bot.services import matching
+from bot.services.ranking import Query, RankedMember
 from bot.services.topics import split_topics, topics_in_text
 from storage.models import Member, Workspace
 from storage.repos import expertise as repo
@@ -16,6 +16,7 @@ from storage.repos import members
 from storage.repos.expertise import DECLARED, decayed
 
 MAX_TOPICS_AT_ONCE = 20
+WHO_KNOWS_LIMIT = 5
 
 
 async def show(ctx: Context) -> Reply:
@@ -100,39 +101,55 @@ async def remove(ctx: Context) -> Reply:
 
 async def who_knows(ctx: Context) -> Reply:
     query = ctx.args["query"]
+    now = ctx.runtime.clock.now()
 
-    def find(session: Session) -> tuple[list[str], list[tuple[matching.Candidate, Member]]]:
+    def find(session: Session) -> tuple[list[str], list[tuple[RankedMember, Member]]]:
         workspace = session.get(Workspace, ctx.workspace_id)
         assert workspace is not None
         known = repo.known_topics(session, ctx.workspace_id)
         aliases = repo.aliases(session, ctx.workspace_id)
-        topics = split_topics(query, known, aliases) if "," in query else []
-        topics = [t for t in topics if t in known] or topics_in_text(query, known, aliases)
-        if not topics:
-            single = split_topics(query, known, aliases)
-            topics = [t for t in single if t in known]
-        ranked = matching.candidates_for_topics(
-            session, workspace, topics, ctx.runtime.clock.now()
-        )[:5]
+        topics = [t for t in split_topics(query, known, aliases) if t in known]
+        topics = topics or topics_in_text(query, known, aliases)
         people = {
-            m.id: m for m in (session.get(Member, c.member_id) for c in ranked) if m is not None
+            str(m.id): m
+            for m in session.exec(select(Member).where(Member.workspace_id == ctx.workspace_id))
         }
-        return topics, [(c, people[c.member_id]) for c in ranked if c.member_id in people]
+        ranked = ctx.runtime.experts.rank(
+            session,
+            workspace,
+            Query(text=query, at=now, topics=tuple(topics)),
+            list(people),
+            load=None,
+            now=now,
+            k=len(people),
+        )
+        # Knowing is topic or text evidence; being active lately is not enough to be named.
+        knowing = [
+            r
+            for r in ranked
+            if r.contributions.get("topic", 0) > 0 or r.contributions.get("text", 0) > 0
+        ]
+        return topics, [(r, people[r.member]) for r in knowing[:WHO_KNOWS_LIMIT]]
 
     topics, ranked = await ctx.db.run(find)
-    if not topics:
-        return say(
-            "I don't know that topic here yet. Members declare topics with /expertise add, "
-            "and answering questions teaches me more."
-        )
+    about = ", ".join(topics) if topics else f"'{clip(query)}'"
     if not ranked:
-        return say(f"Nobody here has shown expertise on {', '.join(topics)} yet.")
+        return say(
+            f"Nobody here has shown expertise on {about} yet. Members declare topics with "
+            "/expertise add, and answering questions teaches copbot more."
+        )
     lines = []
     for candidate, member in ranked:
         state = "" if member.available and not member.routing_opt_out else " (away)"
-        reasons = "; ".join(candidate.reasons()) or "knows about it"
-        lines.append(f"@{candidate.name}{state}: {reasons}")
-    return Reply(blocks=(Text(f"*Who knows {', '.join(topics)}*"), Items(tuple(lines))))
+        reasons = [r for r in candidate.reasons if not r.startswith("moved down")]
+        evidence = "; ".join(reasons).removeprefix("you ").replace("; you ", "; ")
+        lines.append(f"@{member.display_name or member.user_id}{state}: {evidence}")
+    return Reply(blocks=(Text(f"*Who knows {about}*"), Items(tuple(lines))))
+
+
+def clip(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def specs() -> list[CommandSpec]:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.context import Context
 from bot.model import Items, Link, Reply, Text, say
 from bot.registry import CommandSpec, Kind, Param
-from bot.services import routing
+from bot.services import lesson_messages, routing
 from storage.repos import members
 from storage.repos import questions as repo
 
@@ -21,6 +21,10 @@ async def ask(ctx: Context) -> Reply:
         ctx.runtime, ctx.workspace_id, ctx.actor, ctx.place, ctx.args["question"]
     )
     q = result.question
+    if result.suggestions:  # deflection: the asker sees what may answer it before anyone is asked
+        wait = int(routing.DEFLECTION_WAIT.total_seconds() // 60)
+        return lesson_messages.suggestions(q.id, result.suggestions, wait)
+    assert result.thread is not None
     where = f"#{q.channel}"
     lines = [f"Your question #{q.id} is posted in {where}."]
     asked = len(result.routed) + len(result.held)
@@ -73,7 +77,12 @@ async def resolve(ctx: Context) -> Reply:
         ctx.runtime, ctx.workspace_id, ctx.actor, ctx.role, ctx.args["id"], ctx.args["answerer"]
     )
     thanks = f" Thanks to @{done.accepted}." if done.accepted else ""
-    return say(f"Question #{done.question_id} is resolved.{thanks}")
+    reply = say(f"Question #{done.question_id} is resolved.{thanks}")
+    if done.by_asker:  # a button to keep what was learned (prefilled from question and answer)
+        return Reply(
+            blocks=reply.blocks, actions=lesson_messages.capture_offer(done.question_id).actions
+        )
+    return reply
 
 
 def _age(ctx: Context, created) -> str:  # noqa: ANN001 - a datetime

@@ -18,7 +18,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot.context import Runtime
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
@@ -29,15 +30,19 @@ from bot.model import (
     MessageRef,
     Place,
     Platform,
+    Reply,
     UserId,
     WorkspaceKey,
     WorkspaceRef,
 )
 from bot.ports import ChatPortError
 from bot.registry import MentionArg
-from bot.services import matching
+from bot.services import lesson_messages as msg_lessons
+from bot.services import lesson_search
 from bot.services import routing_messages as msg
+from bot.services.expert_index import ExpertIndex
 from bot.services.profiles import effective_timezone, resolve_mention
+from bot.services.ranking import Load, Query, RankedMember
 from bot.services.topics import explicit_tags, normalise_topic, topics_in_text
 from bot.timezones import after_awake_hours, quiet_hours_end
 from storage.models import Member, Question, Role, RoutingAttempt, Workspace
@@ -51,6 +56,9 @@ MAX_QUESTION = 3000
 LATER_DELAY = timedelta(hours=2)
 ESCALATION_CAP = timedelta(hours=72)
 FACILITATOR_ROUND = 99
+DEFLECTION_WAIT = timedelta(minutes=10)
+"""How long lessons that may answer a new question are shown to its asker before it is
+posted anyway (the due time is stored on the question, so the sweep posts it after a restart)."""
 ACCEPTED_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.3
 
@@ -182,28 +190,100 @@ def _delete_question(session: Session, question_id: int) -> None:
 @dataclass(frozen=True)
 class AskResult:
     question: NewQuestion
-    thread: MessageRef
+    thread: MessageRef | None  # None while the asker looks at suggestions
     routed: list[str]  # names of members asked now
     held: list[tuple[str, datetime]]  # names and when their quiet hours end
+    suggestions: tuple[lesson_search.Found, ...] = ()  # lessons that may answer it already
 
 
 async def ask(rt: Runtime, workspace_id: int, actor: Actor, place: Place, text: str) -> AskResult:
-    """Store the question, post it as a thread root, and route it to the first candidates.
+    """Store the question; post it as a thread root and route it to the first candidates.
 
-    If the channel post fails the question is deleted again: the member gets the platform's
-    message and nothing is left half-stored.
+    Deflection first: when lessons or resolved questions look like answers (similarity above
+    the threshold), the question is held as "suggested" and they are shown to the asker alone;
+    it is posted on "Ask anyway" or by the sweep after DEFLECTION_WAIT. Nobody is pinged
+    meanwhile. If the channel post fails the question is deleted again: the member gets the
+    platform's message and nothing is left half-stored.
     """
     now = rt.clock.now()
     new = await rt.db.run(_create, workspace_id, actor, place.channel, text, now)
+    found = await rt.db.run(_hold_if_answered, new.id, workspace_id, text, now)
+    if found:
+        return AskResult(question=new, thread=None, routed=[], held=[], suggestions=tuple(found))
+    return await publish(rt, new)
+
+
+def _hold_if_answered(
+    session: Session, question_id: int, workspace_id: int, text: str, now: datetime
+) -> list[lesson_search.Found]:
+    found = lesson_search.suggest(session, workspace_id, text, exclude_question=question_id)
+    if found:
+        question = session.get(Question, question_id)
+        assert question is not None
+        question.status = "suggested"
+        question.suggest_until = now + DEFLECTION_WAIT
+        session.add(question)
+    return found
+
+
+async def publish(rt: Runtime, new: NewQuestion, *, delete_on_failure: bool = True) -> AskResult:
+    """Post the question as a thread root and route it to the first candidates."""
     root = Place(new.workspace, ChannelId(new.channel))
     try:
         ref = await rt.port.post(root, msg.thread_root(new.id, new.asker, new.text, new.topics))
     except ChatPortError:
-        await rt.db.run(_delete_question, new.id)
+        if delete_on_failure:
+            await rt.db.run(_delete_question, new.id)
         raise
     await rt.db.run(_set_thread, new.id, ref.message)
     routed, held = await route_round(rt, new.id, round_no=1)
     return AskResult(question=new, thread=ref, routed=routed, held=held)
+
+
+def _release(session: Session, question_id: int) -> NewQuestion | None:
+    """Suggested -> open, for one caller only (Ask anyway, the sweep); None if it was not
+    suggested any more (deflected, or already posted by the other)."""
+    changed = session.exec(
+        update(Question)
+        .where(col(Question.id) == question_id, col(Question.status) == "suggested")
+        .values(status="open", suggest_until=None)
+    )
+    if changed.rowcount != 1:
+        return None
+    question = session.get(Question, question_id)
+    assert question is not None
+    session.refresh(question)
+    workspace = _workspace(session, question.workspace_id)
+    asker = session.get(Member, question.asker_member_id) if question.asker_member_id else None
+    return NewQuestion(
+        id=question_id,
+        workspace=workspace_ref(workspace),
+        channel=question.channel_id,
+        asker=name_of(asker),
+        text=question.text,
+        topics=split_topics(question.topics),
+    )
+
+
+def _hold_again(session: Session, question_id: int, until: datetime) -> None:
+    session.exec(
+        update(Question)
+        .where(col(Question.id) == question_id, col(Question.status) == "open")
+        .values(status="suggested", suggest_until=until)
+    )
+
+
+async def publish_held(rt: Runtime, question_id: int) -> AskResult | None:
+    """Post a question held for suggestions (Ask anyway, or its wait is over). If the post
+    fails it stays held and the sweep tries again after another wait."""
+    new = await rt.db.run(_release, question_id)
+    if new is None:
+        return None
+    try:
+        return await publish(rt, new, delete_on_failure=False)
+    except ChatPortError:
+        await rt.db.run(_hold_again, question_id, rt.clock.now() + DEFLECTION_WAIT)
+        raise
 
 
 # -- choosing people -----------------------------------------------------------------------------
@@ -217,41 +297,63 @@ class Pick:
 
 
 def _pick_candidates(
-    session: Session, question_id: int, round_no: int, count: int, now: datetime
+    session: Session,
+    experts: ExpertIndex,
+    question_id: int,
+    round_no: int,
+    count: int,
+    now: datetime,
 ) -> list[Pick]:
-    """Choose up to ``count`` new people for an open question and store their attempts."""
+    """Choose up to ``count`` new people for an open question and store their attempts.
+
+    Every member of the workspace is a candidate for the ranker (no sampled short list); the
+    people rules then skip whoever must not be asked, in rank order, so the next best fills
+    each gap.
+    """
     question = session.get(Question, question_id)
     if question is None or question.status != "open":
         return []
     workspace = _workspace(session, question.workspace_id)
     tried = {a.member_id for a in repo.attempts(session, question_id)}
-    exclude = tried | ({question.asker_member_id} if question.asker_member_id else set())
-    ranked = matching.candidates_for_topics(
-        session, workspace, split_topics(question.topics), now, exclude
-    )
-    ranked = matching.spread_load(ranked, repo.load(session, workspace.id or 0, now))
     people = {
         m.id: m
         for m in session.exec(select(Member).where(Member.workspace_id == question.workspace_id))
+        if m.id not in tried and m.id != question.asker_member_id
     }
-    today = repo.routed_today(session, [c.member_id for c in ranked], now)
+    pings = repo.load(session, workspace.id or 0, now)
+    query = Query(
+        text=question.text,
+        at=now,
+        topics=tuple(split_topics(question.topics)),
+        asker=str(question.asker_member_id) if question.asker_member_id else None,
+    )
+    ranked = experts.rank(
+        session,
+        workspace,
+        query,
+        [str(mid) for mid in people],
+        load={str(mid): Load(*pings[mid]) for mid in people if mid in pings},
+        now=now,
+        k=len(people),
+    )
+    today = repo.routed_today(session, list(people), now)
     picks: list[Pick] = []
     for candidate in ranked:
-        if len(picks) >= count:
+        if len(picks) >= count or candidate.base_score <= 0:
             break
-        member = people.get(candidate.member_id)
-        if member is None or not member.available or member.routing_opt_out:
+        member = people[int(candidate.member)]
+        if not member.available or member.routing_opt_out:
             continue
-        if today.get(candidate.member_id, 0) >= workspace.daily_route_cap:
+        if today.get(member.id or 0, 0) >= workspace.daily_route_cap:
             continue
         due = _deliverable_at(member, workspace, now)
         attempt = RoutingAttempt(
             workspace_id=question.workspace_id,
             question_id=question_id,
-            member_id=candidate.member_id,
+            member_id=member.id or 0,
             round=round_no,
             score=round(candidate.score, 4),
-            reason=candidate.why()[:1000],
+            reason=why(candidate)[:1000],
             status="queued",
             due_at=due,
         )
@@ -263,6 +365,12 @@ def _pick_candidates(
     question.next_escalation_at = _escalation_due(session, workspace, picks, now)
     session.add(question)
     return picks
+
+
+def why(candidate: RankedMember) -> str:
+    """The DM's "why you", from the ranker's own reasons (the numbers behind the score)."""
+    reasons = [r for r in candidate.reasons if not r.startswith("moved down")]
+    return "; ".join(reasons) if reasons else "you have helped here recently"
 
 
 def _deliverable_at(member: Member, workspace: Workspace, now: datetime) -> datetime:
@@ -307,7 +415,7 @@ async def route_round(
         if question is None:
             return []
         wanted = count or _workspace(session, question.workspace_id).route_candidates
-        return _pick_candidates(session, question_id, round_no, wanted, now)
+        return _pick_candidates(session, rt.experts, question_id, round_no, wanted, now)
 
     picks = await rt.db.run(pick)
     routed, held = [], []
@@ -704,6 +812,10 @@ class Resolved:
     accepted: str | None
     place: Place
     closed_dms: list[MessageRef]
+    asker_user: str | None = None  # offered "Capture what you learned"
+    by_asker: bool = False
+    root: MessageRef | None = None  # the question's channel message, shown as resolved
+    root_reply: Reply | None = None
 
 
 def _resolve(
@@ -763,11 +875,23 @@ def _resolve(
     session.add(question)
     closed = repo.supersede_live(session, question_id)
     ws = workspace_ref(workspace)
+    asker = session.get(Member, question.asker_member_id) if question.asker_member_id else None
     return Resolved(
         question_id=question_id,
         accepted=name_of(accepted_member) if accepted_member else None,
         place=thread_place(ws, question),
         closed_dms=[r for a in closed if (r := decode_dm_ref(ws, a.dm_ref))],
+        asker_user=asker.user_id if asker else None,
+        by_asker=is_asker,
+        root=thread_ref(ws, question),
+        root_reply=msg.thread_root(
+            question_id,
+            name_of(asker),
+            question.text,
+            split_topics(question.topics),
+            resolved_by=name_of(member) if member else actor.display_name,
+            accepted=name_of(accepted_member) if accepted_member else None,
+        ),
     )
 
 
@@ -788,8 +912,16 @@ async def resolve(
         f"Resolved: the accepted answer is from @{done.accepted}." if done.accepted else "Resolved."
     )
     await _best_effort(rt.port.post(done.place, msg.thread_note(note)))
+    if done.root is not None and done.root_reply is not None:
+        # The channel message itself says resolved (and a Discord forum post gets "solved").
+        await _best_effort(rt.port.update(done.root, done.root_reply))
     for ref in done.closed_dms:
         await _best_effort(rt.port.update(ref, msg.dm_closed(question_id, "resolved. Thanks!")))
+    if done.asker_user and not done.by_asker:  # the asker resolving sees the offer in the reply
+        offer = msg_lessons.capture_offer(question_id, direct=True)
+        await _best_effort(
+            rt.port.send_direct(done.place.workspace, UserId(done.asker_user), offer)
+        )
     return done
 
 
@@ -879,6 +1011,7 @@ async def sweep(rt: Runtime) -> tuple[int, int]:
     Run every minute by the scheduler (one leader), and safe to run anywhere twice: each
     delivery is taken with a conditional update. Returns (delivered, escalated)."""
     now = rt.clock.now()
+    await post_due_suggested(rt, now)
     due = await rt.db.run(repo.due_attempt_ids, now)
     delivered = 0
     for attempt_id in due:
@@ -887,3 +1020,42 @@ async def sweep(rt: Runtime) -> tuple[int, int]:
     for question_id in escalating:
         await escalate(rt, question_id)
     return delivered, len(escalating)
+
+
+def _due_suggested(session: Session, now: datetime, limit: int = 200) -> list[tuple[int, str]]:
+    rows = session.exec(
+        select(Question.id, Member.user_id)
+        .join(Member, col(Member.id) == col(Question.asker_member_id), isouter=True)
+        .where(
+            col(Question.status) == "suggested",
+            col(Question.suggest_until).is_not(None),
+            col(Question.suggest_until) <= now,
+        )
+        .order_by(Question.suggest_until)
+        .limit(limit)
+    ).all()
+    return [(qid, user or "") for qid, user in rows]
+
+
+async def post_due_suggested(rt: Runtime, now: datetime) -> int:
+    """Questions whose asker neither closed them with a lesson nor asked anyway: post them now
+    and tell the asker. Returns how many were posted."""
+    posted = 0
+    for question_id, asker in await rt.db.run(_due_suggested, now):
+        try:
+            result = await publish_held(rt, question_id)
+        except ChatPortError as error:
+            log.warning("could not post held question %s: %s", question_id, error)
+            continue
+        if result is None:
+            continue
+        posted += 1
+        if asker:
+            await _best_effort(
+                rt.port.send_direct(
+                    result.question.workspace,
+                    UserId(asker),
+                    msg_lessons.posted_after_wait(question_id),
+                )
+            )
+    return posted

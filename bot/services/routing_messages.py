@@ -19,16 +19,36 @@ def topics_label(topics: list[str]) -> str:
     return f" · {', '.join(topics)}" if topics else ""
 
 
-def thread_root(qid: int, asker: str, text: str, topics: list[str]) -> Reply:
+def thread_root(
+    qid: int,
+    asker: str,
+    text: str,
+    topics: list[str],
+    *,
+    resolved_by: str | None = None,
+    accepted: str | None = None,
+) -> Reply:
+    """The question as the channel sees it. Its topics travel as labels (Discord forum tags);
+    once resolved the same message says so, loses its claim button and gains ``solved``."""
+    if resolved_by is None:
+        status = Text("Know the answer? Reply in this thread.")
+        actions: tuple[Action, ...] = (Action("I'll take it", f"claim {qid}", ActionStyle.PRIMARY),)
+        labels = tuple(topics)
+    else:
+        credit = f"; accepted answer from @{accepted}" if accepted else ""
+        status = Text(f"Resolved by @{resolved_by}{credit}.")
+        actions = ()
+        labels = (*topics, "solved")
     return Reply(
         blocks=(
             Text(f"*Question #{qid}* from @{asker}{topics_label(topics)}"),
             Quote(clip(text)),
-            Text("Know the answer? Reply in this thread."),
+            status,
         ),
-        actions=(Action("I'll take it", f"claim {qid}", ActionStyle.PRIMARY),),
+        actions=actions,
         visibility=Visibility.IN_CHANNEL,
         summary=f"Question #{qid} from @{asker}",
+        labels=labels,
     )
 
 

@@ -8,10 +8,20 @@ from alembic import context
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from storage import models  # noqa: F401  (registers the tables on the metadata)
+from storage import migrate, models  # importing models registers the tables on the metadata
 from storage.db import make_engine
 
 target_metadata = SQLModel.metadata
+
+
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave APScheduler's job table alone: its job store creates and owns it; and the
+    full-text index, made in SQL by migration 0005 (see storage.migrate.include_object)."""
+    if type_ == "table" and name == models.SCHEDULER_JOBS_TABLE:
+        return False
+    return migrate.include_object(obj, name, type_, reflected, compare_to)
 
 
 def _engine() -> Engine:
@@ -32,6 +42,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_object=_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -21,6 +21,7 @@ from storage.models import (
     RoutingAttempt,
     utcnow,
 )
+from storage.repos import lessons as lessons_repo
 
 
 def get(session: Session, workspace_id: int, user_id: str) -> Member | None:
@@ -176,5 +177,7 @@ def forget(session: Session, workspace_id: int, user_id: str) -> PersonalData:
         session.exec(
             update(model).where(model.created_by_member_id == mid).values(created_by_member_id=None)
         )
+    # Their words quoted in others' lessons go too (the lessons return to review).
+    lessons_repo.unquote_member(session, workspace_id, mid or 0, utcnow())
     session.exec(delete(Member).where(Member.id == mid))
     return counts

@@ -27,7 +27,7 @@ def test_defaults_are_sqlite_utc_and_auto_platforms():
         ({"DATABASE_URL": "postgresql://u@h"}, "DATABASE_URL", "names no database"),
         ({"DATABASE_URL": "sqlite:////no/such/dir/x.db"}, "DATABASE_URL", "does not exist"),
         ({"COPBOT_PLATFORMS": "teams"}, "COPBOT_PLATFORMS", "unknown platform 'teams'"),
-        ({"COPBOT_PLATFORMS": "console,slack"}, "COPBOT_PLATFORMS", "not part of this version"),
+        ({"COPBOT_PLATFORMS": "console,slack"}, "SLACK_BOT_TOKEN", "COPBOT_PLATFORMS includes"),
         ({"COPBOT_DEFAULT_TIMEZONE": "Mars/Olympus"}, "COPBOT_DEFAULT_TIMEZONE", "IANA"),
         ({"COPBOT_LOG_LEVEL": "LOUD"}, "COPBOT_LOG_LEVEL", "not one of"),
     ],

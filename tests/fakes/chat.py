@@ -38,4 +38,7 @@ class RecordingPort:
         return self._record("direct", place, reply)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
-        self._record("update", ref.place, reply)
+        """Recorded with the ref of the message it replaced, so tests can tell which one."""
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(Sent("update", ref.place, reply, ref))

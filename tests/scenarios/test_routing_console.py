@@ -49,3 +49,4 @@ def test_ask_dm_claim_answer_resolve_in_the_console(tmp_path):
     # resolution is announced and teaches expertise
     assert "Resolved: the accepted answer is from @bob." in out
     assert "@bob: answered 1 question tagged postgres; declared postgres" in out
+    assert out.index("@bob: answered") < out.index("@dan: declared postgres")

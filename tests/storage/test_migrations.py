@@ -27,8 +27,12 @@ def test_database_is_at_head_after_upgrade(db):
 
 
 def test_models_and_migrations_do_not_drift(db):
+    # include_object leaves out the full-text index on purpose: FTS5 virtual tables and the
+    # tsvector table are made in SQL by migration 0005, which no model can describe.
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": migrate.include_object}
+        )
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
@@ -43,8 +47,8 @@ def test_downgrade_to_base_and_back_up_leaves_the_same_tables(db):
 
 def test_every_community_table_carries_the_workspace_key():
     for table in SQLModel.metadata.sorted_tables:
-        if table.name == "workspace":
-            continue
+        if table.name == "workspace" or table.info.get("platform_state"):
+            continue  # platform state (e.g. Slack installations) is keyed by the platform's id
         assert "workspace_id" in table.columns, table.name
         assert not table.columns["workspace_id"].nullable, table.name
 

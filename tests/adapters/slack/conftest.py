@@ -83,8 +83,13 @@ async def start_harness(
     ports = PortsByPlatform({})
     runtime = Runtime(db=db, port=ports, clock=clock, settings=settings)
     dispatcher = Dispatcher(build_registry(), runtime)
+    adapter_box: list[SlackAdapter] = []
+
+    async def ephemeral_to_author(actor, place, reply):
+        await adapter_box[0].port.ephemeral(place, actor.user_id, reply)
+
     if wire_core:  # the core's own hooks, as copbot run wires them
-        on_thread_reply = thread_reply_hook(dispatcher)
+        on_thread_reply = thread_reply_hook(runtime, ephemeral_to_author)
     adapter = await SlackAdapter.create(
         dispatcher,
         ports,
@@ -95,6 +100,7 @@ async def start_harness(
         pacer=pacer or ChannelPacer(rate=1000.0, burst=100),
         process_before_response=process_before_response,
     )
+    adapter_box.append(adapter)
     server = HttpServer(adapter)
     port = await server.start("127.0.0.1", 0)
     url = f"http://127.0.0.1:{port}"

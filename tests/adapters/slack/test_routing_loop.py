@@ -107,3 +107,34 @@ async def test_the_routing_loop_runs_in_two_workspaces_at_once_without_crossing(
         text = json.dumps([c.params for c in calls])
         assert mine in text and other not in text
         assert not any(stranger in text for stranger in strangers)
+
+
+async def test_the_askers_thanks_in_the_thread_offers_solved_to_the_asker_alone(slack):
+    await install(slack, "T1", "code-1", "xoxb-t1-thanks")
+    fake, send = slack.fake, slack.send
+    await send.command("T1", "UBOB", "expertise add postgres")
+    await send.command("T1", "UCAROL", "ask [postgres] why does vacuum stall?", channel="C0T1Q")
+    await slack.settle()
+    root = await thread_of(slack, "C0T1Q")
+    reply = {
+        "type": "message",
+        "channel": "C0T1Q",
+        "channel_type": "channel",
+        "ts": "",
+        "thread_ts": root,
+    }
+    await send.event(
+        "T1",
+        {**reply, "user": "UBOB", "text": "end the idle transactions", "ts": "1800000000.1"},
+        event_id="EvA",
+    )
+    await send.event(
+        "T1",
+        {**reply, "user": "UCAROL", "text": "thanks, that worked!", "ts": "1800000000.2"},
+        event_id="EvB",
+    )
+    await slack.settle()
+    offers = fake.calls_to("chat.postEphemeral", "T1")
+    assert len(offers) == 1
+    assert offers[0].params["user"] == "UCAROL" and offers[0].params["thread_ts"] == root
+    assert "resolve " in json.dumps(offers[0].params.get("blocks"))

@@ -336,3 +336,20 @@ async def test_questions_and_unanswered_list_open_ones_oldest_first(town, clock)
     listing = await town.run("bob", "/unanswered")
     assert "#1 (3h old, open, 0 answers) first?" in listing
     assert listing.index("#1") < listing.index("#2")
+
+
+async def test_topics_label_the_root_and_resolving_marks_it_solved(town):
+    await seed(town, {"bob": "postgres"})
+    await town.run("alice", "/ask [postgres] vacuum?")
+    root = town.port.sent[0]
+    assert root.kind == "post" and root.reply.labels == ("postgres",)
+    await town.run("bob", "/answer 1 idle transactions")
+    await town.run("alice", "/resolve 1 @bob")
+    updated = [s for s in town.port.sent if s.kind == "update" and s.ref == root.ref]
+    assert updated, "the question's channel message is updated on resolve"
+    final = updated[-1].reply
+    assert final.labels == ("postgres", "solved")
+    assert final.actions == ()  # no claim button on a solved question
+    assert "Resolved by @alice; accepted answer from @bob." in "\n".join(
+        b.text for b in final.blocks if hasattr(b, "text")
+    )
