@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import click
 
-from adapters.discord.capture import capture_hook
-from adapters.discord.client import DiscordAdapter, Hooks, ThreadReplyHook
+from adapters.discord.client import (
+    CapturedMessage,
+    CaptureHook,
+    DiscordAdapter,
+    Hooks,
+    ThreadReplyHook,
+)
 from adapters.discord.setup import invite_url, sync_commands
 from bot.commands import build_registry
 from bot.config import Settings
 from bot.context import Runtime
 from bot.discord_settings import DiscordSettings
 from bot.dispatch import Dispatcher
-from bot.model import Actor, MessageId, Place, Platform
+from bot.errors import UserError
+from bot.model import Actor, MessageId, Place, Platform, Reply, say
 from bot.ports import PortsByPlatform
+from bot.services import lessons
+from bot.services.drafting import ThreadMessage
 from bot.services.thread_messages import on_thread_message
 
 log = logging.getLogger(__name__)
@@ -40,11 +49,30 @@ def thread_reply_hook(runtime: Runtime) -> ThreadReplyHook:
     return hook
 
 
+def capture_hook(runtime: Runtime) -> CaptureHook:
+    """ "Capture as lesson" drafts through the lessons feature, as on Slack: the draft is kept
+    server-side, contributors are named, and members with capture off are never quoted."""
+
+    async def hook(actor: Actor, place: Place, messages: Sequence[CapturedMessage]) -> list[Reply]:
+        thread = [
+            ThreadMessage(author=m.author_id, text=m.text, at=m.at)
+            for m in messages
+            if m.text.strip()
+        ]
+        link = messages[0].link if messages and messages[0].link else None
+        try:
+            return [await lessons.draft_for(runtime, actor, thread, source_link=link)]
+        except UserError as error:
+            return [say(error.line())]
+
+    return hook
+
+
 async def run_discord(dispatcher: Dispatcher, ports: PortsByPlatform, runtime: Runtime) -> None:
     """Serve Discord until cancelled; discord.py reconnects by itself."""
     settings = runtime.settings.discord
     assert settings is not None
-    hooks = Hooks(capture=capture_hook(dispatcher), thread_reply=thread_reply_hook(runtime))
+    hooks = Hooks(capture=capture_hook(runtime), thread_reply=thread_reply_hook(runtime))
     adapter = DiscordAdapter(settings, dispatcher, runtime.db, runtime.clock, hooks=hooks)
     ports.add(Platform.DISCORD, adapter.port)
     try:

@@ -28,20 +28,8 @@ from bot.ports import PortsByPlatform
 from bot.services import lessons
 from bot.services.drafting import ThreadMessage
 from bot.services.thread_messages import on_thread_message
-from storage.repos import workspaces
 
 log = logging.getLogger(__name__)
-
-
-async def _workspace_id(runtime: Runtime, actor: Actor) -> int:
-    workspace = await runtime.db.run(
-        workspaces.get_or_create,
-        actor.platform.value,
-        actor.workspace.key,
-        default_timezone=runtime.settings.default_timezone,
-    )
-    assert workspace.id is not None
-    return workspace.id
 
 
 def thread_reply_hook(
@@ -63,10 +51,7 @@ def capture_hook(dispatcher: Dispatcher) -> CaptureHook:
     runtime = dispatcher.runtime
 
     async def hook(actor: Actor, messages: list[ThreadMessage], link: str | None) -> Reply:
-        workspace_id = await _workspace_id(runtime, actor)
-        return await lessons.draft_from_thread(
-            runtime, workspace_id, actor, messages, source_link=link
-        )
+        return await lessons.draft_for(runtime, actor, messages, source_link=link)
 
     return hook
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.dispatch import Dispatcher
 from bot.model import Action, Actor, Command, Place, Reply, Text
 
-SECTIONS = ("questions", "expertise", "lessons recent", "stats")
+SECTIONS = ("questions", "questions waiting", "expertise", "lessons recent", "stats")
 BUTTONS = (
     ("Ask a question", "ask"),
     ("Capture a lesson", "lesson"),

@@ -114,6 +114,33 @@ async def my_questions(ctx: Context) -> Reply:
     return Reply(blocks=(Text("*Your open questions*"), Items(lines)))
 
 
+async def waiting(ctx: Context) -> Reply:
+    def load(session: Session) -> list[tuple[int, str, object, str]]:
+        member = members.get(session, ctx.workspace_id, ctx.actor.user_id)
+        if member is None:
+            return []
+        return [
+            (q.id or 0, q.text, q.created_at, a.status)
+            for q, a in repo.waiting_for(session, member.id or 0)
+        ]
+
+    rows = await ctx.db.run(load)
+    if not rows:
+        return say("No routed questions are waiting for you. Thank you for helping!")
+    lines = tuple(
+        f"#{qid} ({_age(ctx, created)} old{', snoozed' if status == 'later' else ''}) "
+        f"{routing_clip(text)}"
+        for qid, text, created, status in rows
+    )
+    return Reply(
+        blocks=(
+            Text("*Questions waiting for you*"),
+            Items(lines),
+            Text("Take one with /claim <id>, or pass with /decline <id>."),
+        )
+    )
+
+
 def routing_clip(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -176,6 +203,11 @@ def specs() -> list[CommandSpec]:
             examples=("/resolve 12 @bob",),
         ),
         CommandSpec("questions", "list your open questions", my_questions),
+        CommandSpec(
+            "questions waiting",
+            "list the questions routed to you that wait for an answer",
+            waiting,
+        ),
         CommandSpec(
             "unanswered",
             "list this channel's open questions, oldest first",

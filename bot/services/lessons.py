@@ -48,7 +48,7 @@ from storage.models import (
 )
 from storage.repos import expertise as expertise_repo
 from storage.repos import lessons as repo
-from storage.repos import members
+from storage.repos import members, workspaces
 from storage.repos import questions as questions_repo
 
 TITLE_LIMIT = 200
@@ -662,6 +662,27 @@ async def draft_from_thread(
         draft_thread, workspace_id, actor, list(messages), rt.clock.now(), source_link
     )
     return lesson_messages.draft_reply(drafted)
+
+
+async def draft_for(
+    rt: Runtime,
+    actor: Actor,
+    messages: Sequence[ThreadMessage],
+    *,
+    source_link: str | None = None,
+) -> Reply:
+    """:func:`draft_from_thread` for an adapter, which knows the actor but not the workspace's
+    row id: Slack's message shortcut and Discord's message menu both come in here."""
+    workspace_id = await rt.db.run(_workspace_row, actor, rt.settings.default_timezone)
+    return await draft_from_thread(rt, workspace_id, actor, messages, source_link=source_link)
+
+
+def _workspace_row(session: Session, actor: Actor, default_timezone: str) -> int:
+    workspace = workspaces.get_or_create(
+        session, actor.platform.value, actor.workspace.key, default_timezone=default_timezone
+    )
+    assert workspace.id is not None
+    return workspace.id
 
 
 # -- after thanks in a thread ----------------------------------------------------------------------

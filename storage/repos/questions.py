@@ -203,3 +203,19 @@ def answer_counts(session: Session, question_ids: list[int]) -> dict[int, int]:
         .group_by(Answer.question_id)
     )
     return dict(rows.all())
+
+
+def waiting_for(session: Session, member_id: int) -> list[tuple[Question, RoutingAttempt]]:
+    """Open questions routed to this member that still wait on them (delivered or snoozed)."""
+    return list(
+        session.exec(
+            select(Question, RoutingAttempt)
+            .where(
+                RoutingAttempt.member_id == member_id,
+                col(RoutingAttempt.status).in_(("sent", "later")),
+                RoutingAttempt.question_id == Question.id,
+                Question.status == "open",
+            )
+            .order_by(Question.created_at)
+        )
+    )

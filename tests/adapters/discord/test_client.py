@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from adapters.discord.capture import capture_hook, prefill
 from adapters.discord.client import (
     CONTENT_INTENT_NOTE,
     CapturedMessage,
@@ -21,6 +20,7 @@ from adapters.discord.client import (
 from adapters.discord.translate import actor, place, workspace_ref
 from bot.model import Form, FormField, Reply
 from bot.services.drafting import LessonDraft
+from copbot.discord_app import capture_hook
 from storage.models import Installation, Member, Workspace
 from tests.adapters.discord.conftest import Extras, eventually
 
@@ -161,9 +161,12 @@ async def _draft(actor, place, messages) -> list[Reply]:
     form = Form(
         command="lesson",
         title="Capture a lesson",
-        fields=(FormField("title", "Title"), FormField("learned", "What we learned")),
+        fields=(
+            FormField("title", "Title", initial=_DRAFT.title),
+            FormField("learned", "What we learned", initial=_DRAFT.learned[0]),
+        ),
     )
-    return [Reply(blocks=(), form=prefill(form, _DRAFT))]
+    return [Reply(blocks=(), form=form)]
 
 
 _DRAFT = LessonDraft(
@@ -216,7 +219,7 @@ async def test_capture_in_a_thread_without_the_content_intent_says_what_it_would
 async def test_the_core_capture_hook_puts_the_draft_in_front_of_the_member(discord_world):
     """In the lesson form when a /lesson command offers one, else as text: nothing is lost."""
     w = discord_world
-    hook = capture_hook(w.adapter.dispatcher)
+    hook = capture_hook(w.adapter.dispatcher.runtime)
     workspace = workspace_ref(w.guild.id)
     who = actor(workspace, user_id=w.alice.id, display_name="alice", manage_guild=False)
     messages = [

@@ -50,6 +50,7 @@ async def test_opening_the_app_home_publishes_the_members_home(slack):
     view = published[0].params["view"]
     assert view["type"] == "home"
     assert "copbot" in json.dumps(view["blocks"])
+    assert "routed questions are waiting for you" in json.dumps(view["blocks"])
 
 
 async def test_the_messages_tab_does_not_republish_home(slack):

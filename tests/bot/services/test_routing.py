@@ -353,3 +353,17 @@ async def test_topics_label_the_root_and_resolving_marks_it_solved(town):
     assert "Resolved by @alice; accepted answer from @bob." in "\n".join(
         b.text for b in final.blocks if hasattr(b, "text")
     )
+
+
+async def test_questions_waiting_lists_what_was_routed_to_me_until_i_act(town):
+    await seed(town, {"bob": "postgres", "carol": "postgres"})
+    await town.run("alice", "/ask [postgres] vacuum?")
+    await town.run("alice", "/ask [postgres] replication lag?")
+    listing = await town.run("bob", "/questions waiting")
+    assert "#1 (0m old) vacuum?" in listing and "#2 (0m old) replication lag?" in listing
+    await town.run("bob", "/later 2")
+    await town.run("carol", "/claim 1")
+    listing = await town.run("bob", "/questions waiting")
+    assert "#1" not in listing and "#2 (0m old, snoozed) replication lag?" in listing
+    await town.run("bob", "/decline 2")
+    assert (await town.run("bob", "/questions waiting")).startswith("No routed questions")
