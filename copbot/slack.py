@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import click
 
-from adapters.slack.app import CaptureHook, SlackAdapter, ThreadReplyHook
+from adapters.slack.app import CaptureHook, ReactionHook, SlackAdapter, ThreadReplyHook
 from adapters.slack.manifest import manifest
 from adapters.slack.port import SlackPort
 from adapters.slack.redact import protect_logs
@@ -27,7 +27,7 @@ from bot.model import Actor, MessageId, Place, Reply
 from bot.ports import PortsByPlatform
 from bot.services import lessons
 from bot.services.drafting import ThreadMessage
-from bot.services.thread_messages import on_thread_message
+from bot.services.thread_messages import on_reaction, on_thread_message
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,20 @@ def thread_reply_hook(
 
     async def hook(actor: Actor, place: Place, text: str, message: MessageId) -> object:
         for reply in await on_thread_message(runtime, actor, place, text, message):
+            await to_author(actor, place, reply)
+        return None
+
+    return hook
+
+
+def reaction_hook(
+    runtime: Runtime, to_author: Callable[[Actor, Place, Reply], Awaitable[None]]
+) -> ReactionHook:
+    """A reaction goes to the core (the asker's check mark offers "solved"); the offer is for
+    the author alone."""
+
+    async def hook(actor: Actor, place: Place, emoji: str, message: MessageId) -> object:
+        for reply in await on_reaction(runtime, actor, place, emoji, message):
             await to_author(actor, place, reply)
         return None
 
@@ -76,6 +90,7 @@ async def run_slack(
         secret_key=settings.secret_key,
         on_thread_reply=thread_reply_hook(dispatcher.runtime, ephemeral_to_author),
         on_capture=capture_hook(dispatcher),
+        on_reaction=reaction_hook(dispatcher.runtime, ephemeral_to_author),
     )
     slack_port.append(adapter.port)
     server: HttpServer | SocketModeConnection

@@ -58,6 +58,8 @@ from bot.slack_settings import SlackSettings
 log = logging.getLogger(__name__)
 
 ThreadReplyHook = Callable[[Actor, Place, str, MessageId], Awaitable[object]]
+ReactionHook = Callable[[Actor, Place, str, MessageId], Awaitable[object]]
+"""A member reacted (emoji name) to a message in a channel; wired at the composition root."""
 """What the core offers for a member's reply in a thread (e.g. routing's answers):
 (who, where with the thread, the text, the reply's message id)."""
 CaptureHook = Callable[[Actor, list[ThreadMessage], str | None], Awaitable[Reply]]
@@ -91,6 +93,7 @@ class SlackAdapter:
         secret_key: str | None = None,
         on_thread_reply: ThreadReplyHook | None = None,
         on_capture: CaptureHook | None = None,
+        on_reaction: ReactionHook | None = None,
         process_before_response: bool = True,
         pacer: ChannelPacer | None = None,
         max_backlog: int = MAX_BACKLOG,
@@ -101,6 +104,7 @@ class SlackAdapter:
         self.settings = settings
         self.on_thread_reply = on_thread_reply
         self.on_capture = on_capture
+        self.on_reaction = on_reaction
         self.max_backlog = max_backlog
         self.shed = 0  # requests refused because the backlog was full
         self.session = aiohttp.ClientSession()
@@ -198,6 +202,7 @@ class SlackAdapter:
         app.event("app_home_opened")(self._on_home_opened)
         app.event("message")(self._on_message)
         app.event("user_change")(self._on_user_change)
+        app.event("reaction_added")(self._on_reaction_added)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_tokens_revoked)
         app.error(self._on_error)
@@ -306,6 +311,12 @@ class SlackAdapter:
         if reply is not None:
             self._spawn(self._run_thread_reply(body, reply), "thread reply")
         return None
+
+    async def _on_reaction_added(self, ack: AsyncAck, body: dict, event: dict) -> None:
+        await ack()
+        item = event.get("item") or {}
+        if self.on_reaction is not None and item.get("type") == "message" and event.get("user"):
+            self._spawn(self._run_reaction(body, event, item), "reaction")
 
     async def _on_user_change(self, ack: AsyncAck, body: dict, event: dict) -> None:
         await ack()
@@ -448,6 +459,22 @@ class SlackAdapter:
             await self.on_thread_reply(who, where, reply.text, MessageId(reply.ts))
         except (UserError, ChatPortError) as error:
             log.info("a thread reply in %s was not taken as an answer: %s", team, error)
+
+    async def _run_reaction(
+        self, body: dict[str, Any], event: dict[str, Any], item: dict[str, Any]
+    ) -> None:
+        assert self.on_reaction is not None
+        team = translate.team_of(body)
+        if not await self.seen.first_time(team, f"event:{body.get('event_id') or _ref()}"):
+            return
+        who = await self._actor(team, str(event["user"]))
+        where = translate.place(team, str(item.get("channel", "")), None)
+        try:
+            await self.on_reaction(
+                who, where, str(event.get("reaction", "")), MessageId(str(item.get("ts", "")))
+            )
+        except (UserError, ChatPortError) as error:
+            log.info("a reaction in %s was not acted on: %s", team, error)
 
     # Forms ---------------------------------------------------------------------------------------
 

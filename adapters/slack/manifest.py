@@ -29,6 +29,7 @@ BOT_SCOPES: dict[str, str] = {
     "users:read": "workspace admins are copbot admins; members' time zones",
     "channels:history": "thread replies to questions in public channels; Capture as lesson",
     "groups:history": "the same in private channels copbot was invited to",
+    "reactions:read": "an asker's check mark on an answer offers to mark the question solved",
 }
 BOT_EVENTS = (
     "app_home_opened",
@@ -36,6 +37,7 @@ BOT_EVENTS = (
     "tokens_revoked",
     "message.channels",
     "message.groups",
+    "reaction_added",
     "user_change",
 )
 

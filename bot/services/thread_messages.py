@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 
 from bot.context import Runtime
 from bot.errors import UserError
-from bot.model import Actor, Place, Reply, say
+from bot.model import Actor, MessageId, Place, Reply, say
 from bot.services import lessons, reflection, routing
-from storage.models import PromptPost
+from storage.models import Answer, PromptPost, Question
 from storage.repos import workspaces
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,44 @@ async def on_thread_message(
     return []
 
 
-async def on_reaction(rt: Runtime, actor: Actor, place: Place, emoji: str) -> list[Reply]:
-    """A reaction in a thread: only the asker's check mark means anything (the solved offer)."""
-    if place.thread is None:
-        return []
+async def on_reaction(
+    rt: Runtime, actor: Actor, place: Place, emoji: str, message: str | None = None
+) -> list[Reply]:
+    """A reaction: only the asker's check mark means anything (the solved offer).
+
+    Platforms name the message reacted to, not always its thread: when ``place.thread`` is
+    unknown, the question is found from the message (the question's own post, or an answer
+    recorded from its thread)."""
     workspace_id = await rt.db.run(_workspace_id, actor, rt.settings.default_timezone)
+    if place.thread is None:
+        if message is None:
+            return []
+        thread = await rt.db.run(_question_thread_of, workspace_id, place.channel, message)
+        if thread is None:
+            return []
+        place = Place(place.workspace, place.channel, thread=MessageId(thread))
     offer = await lessons.offer_after_thanks(rt, workspace_id, actor, place, emoji)
     return [offer] if offer is not None else []
+
+
+def _question_thread_of(
+    session: Session, workspace_id: int, channel: str, message: str
+) -> str | None:
+    """The thread of the question whose post, or one of whose answers, is ``message``."""
+    root = session.exec(
+        select(Question.thread_ref).where(
+            Question.workspace_id == workspace_id,
+            Question.channel_id == channel,
+            Question.thread_ref == message,
+        )
+    ).first()
+    if root is not None:
+        return root
+    return session.exec(
+        select(Question.thread_ref).where(
+            Answer.workspace_id == workspace_id,
+            Answer.message_ref == message,
+            Answer.question_id == Question.id,
+            Question.channel_id == channel,
+        )
+    ).first()

@@ -25,7 +25,7 @@ from bot.context import Runtime
 from bot.dispatch import Dispatcher
 from bot.ports import PortsByPlatform
 from bot.slack_settings import SlackSettings
-from copbot.slack import capture_hook, thread_reply_hook
+from copbot.slack import capture_hook, reaction_hook, thread_reply_hook
 from storage.db import Database
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender
@@ -97,6 +97,7 @@ async def start_harness(
         secret_key=SECRET_KEY,
         on_thread_reply=on_thread_reply,
         on_capture=capture_hook(dispatcher) if wire_core else None,
+        on_reaction=reaction_hook(runtime, ephemeral_to_author) if wire_core else None,
         pacer=pacer or ChannelPacer(rate=1000.0, burst=100),
         process_before_response=process_before_response,
     )

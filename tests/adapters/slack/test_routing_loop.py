@@ -138,3 +138,40 @@ async def test_the_askers_thanks_in_the_thread_offers_solved_to_the_asker_alone(
     assert len(offers) == 1
     assert offers[0].params["user"] == "UCAROL" and offers[0].params["thread_ts"] == root
     assert "resolve " in json.dumps(offers[0].params.get("blocks"))
+
+
+async def test_the_askers_check_mark_on_an_answer_offers_solved_to_them_alone(slack):
+    await install(slack, "T1", "code-1", "xoxb-t1-react")
+    fake, send = slack.fake, slack.send
+    await send.command("T1", "UBOB", "expertise add postgres")
+    await send.command("T1", "UCAROL", "ask [postgres] why does vacuum stall?", channel="C0T1Q")
+    await slack.settle()
+    root = await thread_of(slack, "C0T1Q")
+    answer = {
+        "type": "message",
+        "channel": "C0T1Q",
+        "channel_type": "channel",
+        "user": "UBOB",
+        "text": "end the idle transactions",
+        "ts": "1800000000.7",
+        "thread_ts": root,
+    }
+    await send.event("T1", answer, event_id="EvAns")
+    await slack.settle()
+
+    def reaction(user: str) -> dict:
+        item = {"type": "message", "channel": "C0T1Q", "ts": "1800000000.7"}
+        return {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": "white_check_mark",
+            "item": item,
+        }
+
+    await send.event("T1", reaction("UDAN"), event_id="EvR1")  # not the asker: nothing
+    for retry in (None, 1):  # the asker's check mark, delivered twice
+        await send.event("T1", reaction("UCAROL"), event_id="EvR2", retry_num=retry)
+    await slack.settle()
+    offers = fake.calls_to("chat.postEphemeral", "T1")
+    assert [o.params["user"] for o in offers] == ["UCAROL"]
+    assert "resolve " in json.dumps(offers[0].params.get("blocks"))

@@ -76,3 +76,14 @@ async def test_chat_in_any_other_thread_stores_nothing(dispatcher, sqlite_db):
     assert await on_thread_message(dispatcher.runtime, who, place, "lunch?", "m1") == []
     assert sqlite_db.run_sync(lambda s: s.exec(select(Answer)).all()) == []
     assert sqlite_db.run_sync(lambda s: s.exec(select(ReflectionResponse)).all()) == []
+
+
+async def test_a_check_mark_on_the_answer_itself_finds_its_question(dispatcher, port):
+    town = _town(dispatcher, port)
+    thread = await _asked(town)
+    await on_thread_message(dispatcher.runtime, actor("bob"), thread, "idle txns", "m42")
+    channel_only = Place(thread.workspace, thread.channel)  # as Slack names a reaction's target
+    offer = await on_reaction(dispatcher.runtime, actor("alice"), channel_only, "✅", "m42")
+    assert len(offer) == 1
+    elsewhere = await on_reaction(dispatcher.runtime, actor("alice"), channel_only, "✅", "m-other")
+    assert elsewhere == []
