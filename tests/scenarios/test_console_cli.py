@@ -1,29 +1,9 @@
 """The whole product as a newcomer meets it: the `copbot` program in a subprocess, driven by a
 script on standard input, on a fresh SQLite file."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-COPBOT = [sys.executable, "-m", "copbot"]
-
-
-def copbot(args, tmp_path: Path, stdin: str = "", **env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPBOT_", "DATABASE_"))}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'copbot.db'}"
-    env.update(env_overrides)
-    return subprocess.run(
-        [*COPBOT, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-    )
+from tests.fakes.cli import run_copbot as copbot
 
 
 @pytest.fixture

@@ -2,12 +2,9 @@
 imported into an empty database and exported again to the very same file."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-COPBOT = [sys.executable, "-m", "copbot"]
+from tests.fakes.cli import run_copbot
 
 SCRIPT = """\
 @bob /lesson title: Vacuum stalls on big tables | context: nightly batch | learned: long transactions hold back vacuum | tags: postgres, ops
@@ -18,13 +15,8 @@ SCRIPT = """\
 """  # noqa: E501
 
 
-def copbot(args, cwd: Path, db: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPBOT_", "DATABASE_"))}
-    env["DATABASE_URL"] = f"sqlite:///{db}"
-    return subprocess.run(
-        [*COPBOT, *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=env,
-        timeout=60,
-    )  # fmt: skip
+def copbot(args, cwd: Path, db: Path, stdin: str = ""):
+    return run_copbot(args, cwd, stdin, db=db)
 
 
 def test_capture_search_export_import_export_gives_the_same_file(tmp_path):

@@ -2,26 +2,11 @@
 prompt, post it now, answer it; the digest's chart saved to a file; the CSV export."""
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def copbot(args, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPBOT_", "DATABASE_"))}
-    env["DATABASE_URL"] = f"sqlite:///{cwd / 'copbot.db'}"
-    return subprocess.run(
-        [sys.executable, "-m", "copbot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+from tests.fakes.cli import run_copbot as copbot
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The routing loop as a newcomer sees it in the console: ask, DMs to experts, claim, answer,
 resolve, and the expertise it teaches."""
 
-import os
-import subprocess
-import sys
+from tests.fakes.cli import run_copbot
 
 SCRIPT = """\
 @bob /expertise add postgres, kubernetes
@@ -19,12 +17,9 @@ SCRIPT = """\
 
 
 def test_ask_dm_claim_answer_resolve_in_the_console(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPBOT_", "DATABASE_"))}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'copbot.db'}"
-    run = lambda args, stdin="": subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "copbot", *args],
-        input=stdin, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
-    )  # fmt: skip
+    def run(args, stdin=""):
+        return run_copbot(args, tmp_path, stdin)
+
     assert run(["db", "upgrade"]).returncode == 0
     result = run(["console"], SCRIPT)
     assert result.returncode == 0, result.stderr
